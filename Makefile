@@ -1,0 +1,33 @@
+# Two commands on a fresh machine with Python 3.11 and pip:  make demo  and  make test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Real datasets live in ../shared/data when this checkout sits beside it (offline mirror).
+ifneq ($(wildcard ../shared/data),)
+export NERVE_DATASETS_MIRROR ?= $(abspath ../shared/data)
+endif
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test,io,fast]"
+	@# PyTorch is a test/benchmark-only peer; the reference tests skip cleanly without it.
+	$(BIN)/python -m pip install -q torch==2.13.0 || echo "torch==2.13.0 unavailable: PyTorch comparisons will be skipped"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m nerve train lenet5 --modern --dataset mnist --epochs 3 --out runs/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ops.py
+	$(BIN)/python benchmarks/train.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,211 @@
+"""Reverse-mode automatic differentiation over a graph recorded while the code runs.
+
+Every differentiable op is a :class:`Function`: ``forward`` maps raw arrays to a
+raw array, ``backward`` maps the gradient of the output to the gradients of the
+inputs (the chain rule, one local step). Calling a Function on Tensors runs the
+forward and, when some input requires a gradient, records the Function as the
+output's ``creator``: that link is the computational graph.
+
+:func:`backward` then walks the graph from the output in reverse topological
+order, seeding dL/dL = 1 and handing each Function the summed gradient of its
+output. Gradients of broadcast inputs are summed back to the input's shape
+(:func:`sum_to`), so no op has to undo broadcasting itself.
+"""
+
+import contextlib
+
+from . import backend
+from .tensor import Tensor, as_tensor
+
+_grad_enabled = True
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Run a block without recording any graph (inference, weight updates)."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+class Function:
+    """One differentiable op: ``forward`` and ``backward`` on raw arrays, side by side.
+
+    Subclasses keep in ``self`` what backward needs (inputs, outputs, masks) and
+    may read ``self.needs_grad[i]`` to skip gradients nobody asked for.
+    ``backward`` returns one gradient per input (``None`` for none).
+    """
+
+    needs_grad = ()
+    released = False
+
+    def __call__(self, *inputs):
+        tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+        data = self.forward(*[t.data for t in tensors])
+        if backend._check_numerics:
+            _check_finite(data, type(self).__name__, "forward")
+        out = Tensor._wrap(data)
+        if _grad_enabled:
+            needs = tuple(t.requires_grad for t in tensors)
+            if True in needs:
+                self.inputs = tensors
+                self.needs_grad = needs
+                out.requires_grad = True
+                out.creator = self
+        return out
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    def release(self):
+        """Drop what backward kept, so the buffers can be freed."""
+        self.__dict__.clear()
+        self.released = True
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _check_finite(array, op_name, phase):
+    xp = backend.array_module(array)
+    if backend.is_float_dtype(array.dtype) and not bool(xp.isfinite(array).all()):
+        raise FloatingPointError(
+            f"check_numerics: op '{op_name}' produced NaN or Inf in its {phase} pass"
+        )
+
+
+def sum_to(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+    )
+    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if lead:
+        summed = summed.reshape(summed.shape[lead:])
+    return summed.reshape(shape)
+
+
+def _topological_order(root):
+    """Functions reachable from ``root`` (a Function), each after everything that uses it."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        if id(fn) in visited:
+            continue
+        visited.add(id(fn))
+        stack.append((fn, True))
+        if fn.released:
+            raise RuntimeError(
+                "backward: this graph was already walked once and its buffers were freed; "
+                "pass retain_graph=True to the first backward() to walk it again"
+            )
+        for t in fn.inputs:
+            if t.creator is not None and id(t.creator) not in visited:
+                stack.append((t.creator, False))
+    order.reverse()    # uses first: the walk goes from the output down
+    return order
+
+
+def _walk(output, seed, retain_graph, wanted=None):
+    """Propagate ``seed`` from ``output`` to every tensor of the graph.
+
+    With ``wanted`` (a dict id -> None), the gradients of those tensors are
+    stored there and no ``.grad`` is touched; otherwise leaf gradients are
+    accumulated into ``.grad``.
+    """
+    if not output.requires_grad:
+        raise RuntimeError(
+            "backward: the output does not require a gradient (no input with "
+            "requires_grad=True was used to compute it, or it was computed under no_grad())"
+        )
+    if output.creator is None:       # the output is itself a leaf
+        _deliver(output, seed, wanted)
+        return
+    grads = {id(output.creator): seed}
+    if wanted is not None and id(output) in wanted:
+        wanted[id(output)] = seed
+    for fn in _topological_order(output.creator):
+        gy = grads.pop(id(fn), None)
+        if gy is None:
+            continue
+        gxs = fn.backward(gy)
+        if backend._check_numerics:
+            for g in gxs:
+                if g is not None:
+                    _check_finite(g, type(fn).__name__, "backward")
+        for x, gx, needed in zip(fn.inputs, gxs, fn.needs_grad):
+            if gx is None or not needed:
+                continue
+            if gx.shape != x.shape:
+                gx = sum_to(gx, x.shape)
+            if x.creator is None:
+                _deliver(x, gx, wanted)
+                continue
+            key = id(x.creator)
+            grads[key] = gx if key not in grads else grads[key] + gx
+            if wanted is not None and id(x) in wanted:
+                wanted[id(x)] = grads[key]
+        if not retain_graph:
+            fn.release()
+
+
+def _deliver(leaf, grad, wanted):
+    if wanted is None:
+        if leaf.grad is None:
+            leaf.grad = Tensor._wrap(grad.copy() if grad.base is not None else grad)
+        else:
+            leaf.grad = Tensor._wrap(leaf.grad.data + grad)
+    elif id(leaf) in wanted:
+        previous = wanted[id(leaf)]
+        wanted[id(leaf)] = grad if previous is None else previous + grad
+
+
+def _seed_for(output, grad):
+    if grad is None:
+        if output.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {output.shape}; backward() without `grad` "
+                "needs a scalar (reduce it with .sum() or .mean(), or pass grad=)"
+            )
+        return backend.array_module(output.data).ones(output.shape, dtype=output.dtype)
+    grad = grad.data if isinstance(grad, Tensor) else grad
+    xp = backend.array_module(output.data)
+    grad = xp.asarray(grad, dtype=output.dtype)
+    if grad.shape != output.shape:
+        raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's {output.shape}")
+    return grad
+
+
+def backward(output, grad=None, retain_graph=False):
+    """Accumulate d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires one."""
+    _walk(output, _seed_for(output, grad), retain_graph)
+
+
+def grad(output, inputs, grad_output=None, retain_graph=False):
+    """Gradients of ``output`` with respect to each of ``inputs``, without touching ``.grad``.
+
+    Returns a list of Tensors (``None`` for an input the output does not depend on).
+    """
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    wanted = {id(x): None for x in inputs}
+    _walk(output, _seed_for(output, grad_output), retain_graph, wanted)
+    result = [None if wanted[id(x)] is None else Tensor._wrap(wanted[id(x)]) for x in inputs]
+    return result[0] if single else result

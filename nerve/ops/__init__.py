@@ -1,0 +1,27 @@
+"""nerve.ops: the differentiable primitives, named and called as ``keras.ops``.
+
+A module per family; each op is a Function (forward and backward side by side)
+plus the lowercase function that users call.
+"""
+
+from .creation import (  # noqa: F401
+    arange, convert_to_numpy, convert_to_tensor, eye, full, ones, ones_like, shape, zeros, zeros_like,
+)
+from .math import (  # noqa: F401
+    abs, absolute, add, cast, clip, divide, dot, einsum, equal, exp, greater, greater_equal, less,
+    less_equal, log, log1p, logical_and, logical_or, matmul, maximum, minimum, multiply, negative,
+    not_equal, power, sign, sqrt, square, subtract, true_divide, where,
+)
+from .reduction import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
+from .shape import (  # noqa: F401
+    broadcast_to, concatenate, expand_dims, flatten, getitem, moveaxis, one_hot, pad, repeat, reshape,
+    scatter, scatter_add, split, squeeze, stack, stop_gradient, swapaxes, take, take_along_axis, tile,
+    transpose,
+)
+from .activations import *  # noqa: F401,F403
+from .nn import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .image import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403

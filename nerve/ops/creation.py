@@ -1,0 +1,51 @@
+"""Conversion and creation: tensors from Python and NumPy values, and filled tensors."""
+
+from .. import backend
+from ..tensor import Tensor, as_tensor
+
+
+def convert_to_tensor(x, dtype=None):
+    return as_tensor(x, None if dtype is None else backend.standardize_dtype(dtype))
+
+
+def convert_to_numpy(x):
+    return as_tensor(x).numpy()
+
+
+def shape(x):
+    return tuple(as_tensor(x).shape)
+
+
+def _filled(fill, shape, dtype):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return Tensor._wrap(backend.xp.full(shape, fill, dtype=dtype or backend.floatx()))
+
+
+def zeros(shape, dtype=None):
+    return _filled(0, shape, dtype)
+
+
+def ones(shape, dtype=None):
+    return _filled(1, shape, dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    return _filled(fill_value, shape, dtype)
+
+
+def zeros_like(x, dtype=None):
+    x = as_tensor(x)
+    return Tensor._wrap(backend.array_module(x.data).zeros_like(x.data, dtype=dtype))
+
+
+def ones_like(x, dtype=None):
+    x = as_tensor(x)
+    return Tensor._wrap(backend.array_module(x.data).ones_like(x.data, dtype=dtype))
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    return Tensor._wrap(backend.xp.arange(start, stop, step, dtype=dtype))
+
+
+def eye(N, M=None, k=0, dtype=None):
+    return Tensor._wrap(backend.xp.eye(N, M, k, dtype=dtype or backend.floatx()))

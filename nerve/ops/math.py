@@ -1,0 +1,435 @@
+"""Elementwise arithmetic, comparisons and matrix products.
+
+Each op is a Function: ``forward`` on raw arrays, ``backward`` returning the
+gradient of each input. Broadcasting is undone centrally (``autodiff.sum_to``),
+so the backward rules below are written for equal shapes.
+"""
+
+from .. import backend
+from ..autodiff import Function
+from ..tensor import Tensor, as_tensor
+
+_SCALARS = (int, float, bool)
+
+
+def _pair(x1, x2, op_name):
+    """Both operands as Tensors; a Python number takes the dtype of the other operand."""
+    if isinstance(x1, _SCALARS) and not isinstance(x2, _SCALARS):
+        x2 = as_tensor(x2)
+        x1 = Tensor._wrap(backend.array_module(x2.data).asarray(x1, dtype=_scalar_dtype(x1, x2)))
+    elif isinstance(x2, _SCALARS) and not isinstance(x1, _SCALARS):
+        x1 = as_tensor(x1)
+        x2 = Tensor._wrap(backend.array_module(x1.data).asarray(x2, dtype=_scalar_dtype(x2, x1)))
+    else:
+        x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.ndim and x2.ndim and x1.shape != x2.shape:
+        _check_broadcast(x1.shape, x2.shape, op_name)
+    return x1, x2
+
+
+def _scalar_dtype(scalar, tensor):
+    if isinstance(scalar, float) and not backend.is_float_dtype(tensor.dtype):
+        return backend.floatx()
+    return tensor.dtype
+
+
+def _check_broadcast(s1, s2, op_name):
+    for a, b in zip(reversed(s1), reversed(s2)):
+        if a != b and a != 1 and b != 1:
+            raise ValueError(
+                f"{op_name}: shapes {tuple(s1)} and {tuple(s2)} cannot be broadcast together"
+            )
+
+
+class Add(Function):
+    """y = a + b"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Subtract(Function):
+    """y = a - b"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, -gy
+
+
+class Multiply(Function):
+    """y = a * b;  dy/da = b, dy/db = a"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        ga = gy * self.b if self.needs_grad[0] else None
+        gb = gy * self.a if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Divide(Function):
+    """y = a / b;  dy/da = 1/b, dy/db = -a/b² = -y/b"""
+
+    def forward(self, a, b):
+        self.b = b
+        self.y = a / b
+        return self.y
+
+    def backward(self, gy):
+        ga = gy / self.b if self.needs_grad[0] else None
+        gb = -gy * self.y / self.b if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Power(Function):
+    """y = a ** b;  dy/da = b·a^(b−1), dy/db = y·ln a"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, gy):
+        ga = gy * self.b * self.a ** (self.b - 1) if self.needs_grad[0] else None
+        gb = None
+        if self.needs_grad[1]:
+            xp = backend.array_module(self.a)
+            gb = gy * self.y * xp.log(xp.where(self.a > 0, self.a, 1))
+        return ga, gb
+
+
+class Negative(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return (-gy,)
+
+
+class Exp(Function):
+    """y = eˣ;  dy/dx = y"""
+
+    def forward(self, x):
+        self.y = backend.array_module(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * self.y,)
+
+
+class Log(Function):
+    """y = ln x;  dy/dx = 1/x"""
+
+    def forward(self, x):
+        self.x = x
+        return backend.array_module(x).log(x)
+
+    def backward(self, gy):
+        return (gy / self.x,)
+
+
+class Log1p(Function):
+    """y = ln(1 + x);  dy/dx = 1/(1 + x)"""
+
+    def forward(self, x):
+        self.x = x
+        return backend.array_module(x).log1p(x)
+
+    def backward(self, gy):
+        return (gy / (1 + self.x),)
+
+
+class Sqrt(Function):
+    """y = √x;  dy/dx = 1/(2y)"""
+
+    def forward(self, x):
+        self.y = backend.array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy / (2 * self.y),)
+
+
+class Square(Function):
+    """y = x²;  dy/dx = 2x"""
+
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, gy):
+        return (gy * 2 * self.x,)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x) (0 at 0)"""
+
+    def forward(self, x):
+        self.x = x
+        return backend.array_module(x).abs(x)
+
+    def backward(self, gy):
+        return (gy * backend.array_module(self.x).sign(self.x),)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 inside [lo, hi], 0 outside"""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.mask = (x >= self.lo) & (x <= self.hi)
+        return backend.array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        return (gy * self.mask,)
+
+
+class Maximum(Function):
+    """y = max(a, b); the gradient goes to a where a >= b, else to b"""
+
+    def forward(self, a, b):
+        self.a_wins = a >= b
+        return backend.array_module(a).maximum(a, b)
+
+    def backward(self, gy):
+        return gy * self.a_wins, gy * ~self.a_wins
+
+
+class Minimum(Function):
+    """y = min(a, b); the gradient goes to a where a <= b, else to b"""
+
+    def forward(self, a, b):
+        self.a_wins = a <= b
+        return backend.array_module(a).minimum(a, b)
+
+    def backward(self, gy):
+        return gy * self.a_wins, gy * ~self.a_wins
+
+
+class Where(Function):
+    """y = condition ? a : b (condition gets no gradient)"""
+
+    def forward(self, condition, a, b):
+        self.condition = condition.astype(bool, copy=False)
+        return backend.array_module(a).where(self.condition, a, b)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        zero = xp.zeros((), dtype=gy.dtype)
+        return None, xp.where(self.condition, gy, zero), xp.where(self.condition, zero, gy)
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        if not backend.is_float_dtype(self.source):
+            return (None,)
+        return (gy.astype(self.source),)
+
+
+class MatMul(Function):
+    """Y = A @ B (batched over leading axes);  dA = dY @ Bᵀ, dB = Aᵀ @ dY"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        xp = backend.array_module(gy)
+        if a.ndim == 1 and b.ndim == 1:
+            return gy * b, gy * a
+        if a.ndim == 1:        # (k) @ (..., k, n) -> (..., n)
+            ga = (xp.expand_dims(gy, -2) @ xp.swapaxes(b, -1, -2))[..., 0, :] if self.needs_grad[0] else None
+            gb = xp.expand_dims(a, -1) * xp.expand_dims(gy, -2) if self.needs_grad[1] else None
+            return ga, gb
+        if b.ndim == 1:        # (..., m, k) @ (k) -> (..., m)
+            ga = xp.expand_dims(gy, -1) * b if self.needs_grad[0] else None
+            gb = (xp.swapaxes(a, -1, -2) @ xp.expand_dims(gy, -1))[..., 0] if self.needs_grad[1] else None
+            return ga, gb
+        ga = gy @ xp.swapaxes(b, -1, -2) if self.needs_grad[0] else None
+        gb = xp.swapaxes(a, -1, -2) @ gy if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Einsum(Function):
+    """Einstein summation; the gradient of each operand is itself an einsum of the others."""
+
+    def __init__(self, subscripts):
+        if "..." in subscripts:
+            raise ValueError("einsum: ellipsis ('...') subscripts are not supported; name every axis")
+        inputs, self.output = subscripts.replace(" ", "").split("->")
+        self.inputs_subs = inputs.split(",")
+        for subs in self.inputs_subs:
+            if len(set(subs)) != len(subs):
+                raise ValueError(f"einsum: repeated subscripts in {subs!r} (diagonals) are not supported")
+        self.spec = subscripts
+
+    def forward(self, *operands):
+        self.operands = operands
+        return backend.array_module(operands[0]).einsum(self.spec, *operands, optimize=True)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        grads = []
+        for i, (subs, x) in enumerate(zip(self.inputs_subs, self.operands)):
+            if not self.needs_grad[i]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(self.inputs_subs) if j != i]
+            arrays = [a for j, a in enumerate(self.operands) if j != i]
+            # letters of x found nowhere else were summed away: broadcast them back after
+            kept = "".join(c for c in subs if c in self.output or any(c in s for s in others))
+            g = xp.einsum(",".join([self.output] + others) + "->" + kept, gy, *arrays, optimize=True)
+            for axis, c in enumerate(subs):
+                if c not in kept:
+                    g = xp.expand_dims(g, axis)
+            grads.append(xp.broadcast_to(g, x.shape))
+        return tuple(grads)
+
+
+# ---- the public functions (keras.ops names) -------------------------------------------
+
+def add(x1, x2):
+    return Add()(*_pair(x1, x2, "add"))
+
+
+def subtract(x1, x2):
+    return Subtract()(*_pair(x1, x2, "subtract"))
+
+
+def multiply(x1, x2):
+    return Multiply()(*_pair(x1, x2, "multiply"))
+
+
+def divide(x1, x2):
+    x1, x2 = _pair(x1, x2, "divide")
+    if not backend.is_float_dtype(x1.dtype) and not backend.is_float_dtype(x2.dtype):
+        x1 = as_tensor(x1, backend.floatx())
+    return Divide()(x1, x2)
+
+
+true_divide = divide
+
+
+def power(x1, x2):
+    return Power()(*_pair(x1, x2, "power"))
+
+
+def negative(x):
+    return Negative()(x)
+
+
+def exp(x):
+    return Exp()(x)
+
+
+def log(x):
+    return Log()(x)
+
+
+def log1p(x):
+    return Log1p()(x)
+
+
+def sqrt(x):
+    return Sqrt()(x)
+
+
+def square(x):
+    return Square()(x)
+
+
+def abs(x):
+    return Abs()(x)
+
+
+absolute = abs
+
+
+def sign(x):
+    """sign(x) ∈ {−1, 0, 1}; piecewise constant, so no gradient flows."""
+    x = as_tensor(x)
+    return Tensor._wrap(backend.array_module(x.data).sign(x.data))
+
+
+def clip(x, x_min, x_max):
+    return Clip(x_min, x_max)(x)
+
+
+def maximum(x1, x2):
+    return Maximum()(*_pair(x1, x2, "maximum"))
+
+
+def minimum(x1, x2):
+    return Minimum()(*_pair(x1, x2, "minimum"))
+
+
+def where(condition, x1, x2):
+    x1, x2 = _pair(x1, x2, "where")
+    return Where()(condition, x1, x2)
+
+
+def cast(x, dtype):
+    dtype = backend.standardize_dtype(dtype)
+    x = as_tensor(x)
+    if x.dtype == dtype:
+        return x
+    return Cast(dtype)(x)
+
+
+def matmul(x1, x2):
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        raise ValueError(f"matmul: operands must have rank >= 1, received shapes {x1.shape} and {x2.shape}")
+    k1 = x1.shape[-1]
+    k2 = x2.shape[-2] if x2.ndim > 1 else x2.shape[0]
+    if k1 != k2:
+        raise ValueError(
+            f"matmul: shapes {x1.shape} and {x2.shape} are incompatible "
+            f"(inner dimensions {k1} and {k2} differ)"
+        )
+    return MatMul()(x1, x2)
+
+
+def dot(x1, x2):
+    return matmul(x1, x2)
+
+
+def einsum(subscripts, *operands):
+    return Einsum(subscripts)(*operands)
+
+
+def _compare(name):
+    def compare(x1, x2):
+        x1, x2 = _pair(x1, x2, name)
+        xp = backend.array_module(x1.data)
+        return Tensor._wrap(getattr(xp, name)(x1.data, x2.data))
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise {name} (a boolean Tensor; no gradient)."
+    return compare
+
+
+equal = _compare("equal")
+not_equal = _compare("not_equal")
+less = _compare("less")
+less_equal = _compare("less_equal")
+greater = _compare("greater")
+greater_equal = _compare("greater_equal")
+logical_and = _compare("logical_and")
+logical_or = _compare("logical_or")

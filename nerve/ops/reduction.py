@@ -1,0 +1,188 @@
+"""Reductions: sum, mean, max, min, var, std, logsumexp, argmax/argmin.
+
+Each backward broadcasts the output gradient back over the reduced axes; the
+``_expand`` helper restores the reduced axes as size-1 axes so that ordinary
+broadcasting does the rest.
+"""
+
+import builtins
+
+from .. import backend
+from ..autodiff import Function
+from ..tensor import Tensor, as_tensor
+
+
+def normalize_axis(axis, ndim, op_name="reduction"):
+    """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    result = []
+    for a in axes:
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"{op_name}: axis {a} is out of range for a tensor of rank {ndim}")
+        result.append(a % builtins.max(ndim, 1))
+    return tuple(sorted(result))
+
+
+def _expand(gy, shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
+    if keepdims:
+        return gy
+    kept = list(shape)
+    for a in axes:
+        kept[a] = 1
+    return gy.reshape(kept)
+
+
+class Sum(Function):
+    """y = Σ x over ``axes``;  dy/dx = 1"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        return (xp.broadcast_to(_expand(gy, self.shape, self.axes, self.keepdims), self.shape),)
+
+
+class Mean(Function):
+    """y = (1/n) Σ x over ``axes``;  dy/dx = 1/n"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        n = 1
+        for a in self.axes:
+            n *= self.shape[a]
+        g = _expand(gy, self.shape, self.axes, self.keepdims) / gy.dtype.type(n)
+        return (xp.broadcast_to(g, self.shape),)
+
+
+class Extremum(Function):
+    """y = max (or min) of x over ``axes``; the gradient is shared by the elements that
+    attain it (split evenly on ties, as in PyTorch's amax)."""
+
+    def __init__(self, axes, keepdims, largest):
+        self.axes, self.keepdims, self.largest = axes, keepdims, largest
+
+    def forward(self, x):
+        y = x.max(axis=self.axes, keepdims=True) if self.largest else x.min(axis=self.axes, keepdims=True)
+        self.mask = x == y
+        return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        g = _expand(gy, self.mask.shape, self.axes, self.keepdims)
+        count = self.mask.sum(axis=self.axes, keepdims=True).astype(gy.dtype)
+        return (self.mask * (g / count),)
+
+
+class Var(Function):
+    """y = (1/n) Σ (x − μ)² over ``axes`` (population variance, as Keras);
+    dy/dx = 2(x − μ)/n"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.centered = x - x.mean(axis=self.axes, keepdims=True)
+        self.n = _prod(x.shape[a] for a in self.axes)
+        return (self.centered ** 2).mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        g = _expand(gy, self.centered.shape, self.axes, self.keepdims)
+        return (g * self.centered * (gy.dtype.type(2) / self.n),)
+
+
+class LogSumExp(Function):
+    """y = log Σ eˣ, computed as m + log Σ e^(x − m) with m = max x;  dy/dx = softmax(x)"""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        m = x.max(axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        e = xp.exp(x - m)
+        s = e.sum(axis=self.axes, keepdims=True)
+        self.softmax = e / s
+        y = xp.log(s) + m
+        return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        return (_expand(gy, self.softmax.shape, self.axes, self.keepdims) * self.softmax,)
+
+
+def _prod(values):
+    result = 1
+    for v in values:
+        result *= v
+    return result
+
+
+def _axes(x, axis, name):
+    return normalize_axis(axis, x.ndim, name)
+
+
+def sum(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return Sum(_axes(x, axis, "sum"), keepdims)(x)
+
+
+def mean(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    if not backend.is_float_dtype(x.dtype):
+        x = as_tensor(x, backend.floatx())
+    return Mean(_axes(x, axis, "mean"), keepdims)(x)
+
+
+def max(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return Extremum(_axes(x, axis, "max"), keepdims, largest=True)(x)
+
+
+def min(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return Extremum(_axes(x, axis, "min"), keepdims, largest=False)(x)
+
+
+amax, amin = max, min
+
+
+def var(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return Var(_axes(x, axis, "var"), keepdims)(x)
+
+
+def std(x, axis=None, keepdims=False):
+    """√var(x): the population standard deviation, as Keras."""
+    from .math import sqrt
+    return sqrt(var(x, axis, keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return LogSumExp(_axes(x, axis, "logsumexp"), keepdims)(x)
+
+
+def argmax(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    xp = backend.array_module(x.data)
+    return Tensor._wrap(xp.argmax(x.data, axis=axis, keepdims=keepdims))
+
+
+def argmin(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    xp = backend.array_module(x.data)
+    return Tensor._wrap(xp.argmin(x.data, axis=axis, keepdims=keepdims))
