@@ -1,0 +1,382 @@
+"""Layer: the unit models are made of, with Keras 3's contract.
+
+A layer is ``__init__`` (check and store its configuration), ``build(input_shape)``
+(create weights with ``add_weight``, lazily, from the first input), ``call(inputs,
+training=None)`` (the computation, on Tensors), ``compute_output_shape`` and
+``get_config``. ``__call__`` does the bookkeeping around ``call``: converting
+inputs, building on first use, checking the input spec, passing ``training``
+down to nested layers, and recording a graph node when the inputs are symbolic.
+"""
+
+import contextlib
+import inspect
+import re
+
+from .. import backend
+from ..autodiff import no_grad
+from ..tensor import Tensor, Variable, as_tensor
+
+_name_counts = {}
+_registry = {}                  # class name -> Layer subclass, for deserialization
+_call_context = {"training": None}
+
+
+def unique_name(base):
+    """``base``, then ``base_1``, ``base_2``, ... as Keras names layers."""
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+class InputSpec:
+    """What a layer accepts: rank (``ndim`` / ``min_ndim``) and fixed sizes of some ``axes``."""
+
+    def __init__(self, ndim=None, min_ndim=None, axes=None, description=None):
+        self.ndim, self.min_ndim, self.axes = ndim, min_ndim, axes or {}
+        self.description = description
+
+
+class Layer:
+    """Base class of every layer (and of Model).
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: unique name; defaults to the class name in snake_case (``dense``, ``dense_1``...).
+        dtype: the dtype of its weights and computations (``floatx()`` by default).
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _registry.setdefault(cls.__name__, cls)
+
+    def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
+                 input_dim=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}")
+        object.__setattr__(self, "_layers", [])
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.dtype = backend.standardize_dtype(dtype or backend.floatx())
+        self.autocast = autocast
+        self._trainable = trainable
+        self._weights = []
+        self._losses = []
+        self._inbound_nodes = []
+        self.built = False
+        self.input_spec = None
+        self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
+
+    # ---- sub-layer tracking -----------------------------------------------------------
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_outer":
+            self._track(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value:
+                self._track(v)
+        object.__setattr__(self, name, value)
+
+    def _track(self, layer):
+        layers = self.__dict__.get("_layers")
+        if layers is None:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning sub-layers")
+        if all(layer is not seen for seen in layers):
+            layers.append(layer)
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def _flatten_layers(self, include_self=True):
+        """This layer and every nested layer, each once, depth first."""
+        seen, order, stack = set(), [], [self] if include_self else list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            order.append(layer)
+            stack.extend(reversed(layer._layers))
+        return order
+
+    # ---- weights ----------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None):
+        """Create a Variable owned by this layer (``build`` calls this)."""
+        from .. import initializers, regularizers
+        shape = tuple(shape or ())
+        init = initializers.get(initializer)
+        variable = Variable(init, shape=shape, dtype=dtype or self.dtype,
+                            trainable=trainable and self._trainable, name=name)
+        variable.path = f"{self.name}/{name}" if name else self.name
+        variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None
+        variable.constraint = constraint
+        variable._layer_trainable = trainable
+        self._weights.append(variable)
+        return variable
+
+    def _own_weights(self):
+        """This layer's own weights: those created trainable first, then the others (Keras's order)."""
+        return ([w for w in self._weights if w._layer_trainable]
+                + [w for w in self._weights if not w._layer_trainable])
+
+    def _collect(self, pick):
+        result, seen = [], set()
+        for layer in self._flatten_layers():
+            for w in pick(layer):
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    result.append(w)
+        return result
+
+    @property
+    def weights(self):
+        """All weights: each layer's own (trainable first), then its nested layers', depth first."""
+        return self._collect(Layer._own_weights)
+
+    @property
+    def trainable_weights(self):
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for w in self.weights if not w.trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezing a layer freezes its nested layers: their weights stop receiving gradients."""
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+            for w in layer._weights:
+                w.trainable = bool(value) and getattr(w, "_layer_trainable", True)
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in Keras's order."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': set_weights received {len(weights)} arrays, "
+                f"expected {len(own)} ({[w.shape for w in own]})"
+            )
+        for variable, value in zip(own, weights):
+            if tuple(value.shape) != variable.shape:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' has shape "
+                    f"{variable.shape}, received an array of shape {tuple(value.shape)}"
+                )
+            variable.assign(value)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"{type(self).__name__} '{self.name}': count_params() needs the layer built first")
+        return int(sum(w.size for w in self.weights))
+
+    # ---- losses (regularization) --------------------------------------------------------
+    def add_loss(self, loss):
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Penalties of the last call (``add_loss``) and of every regularized weight, as Tensors."""
+        result = []
+        for layer in self._flatten_layers():
+            result += layer._losses
+            result += [w.regularizer(w) for w in layer._weights if w.regularizer is not None and w.trainable]
+        return result
+
+    # ---- the call ---------------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def __call__(self, *args, **kwargs):
+        from .input_layer import KerasTensor, flatten
+        if any(isinstance(t, KerasTensor) for t in flatten((args, kwargs))):
+            return self._symbolic_call(args, kwargs)
+        if not args:
+            raise ValueError(f"{type(self).__name__} '{self.name}': called without inputs")
+        inputs = self._convert_inputs(args[0])
+        args = (inputs,) + args[1:]
+        self._maybe_build(_shape_of(inputs))
+        self._check_input_spec(inputs)
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _call_context["training"]
+        if self._call_takes_training:
+            kwargs["training"] = training
+        outer = _call_context["training"]
+        _call_context["training"] = training
+        self._losses = []
+        try:
+            return self.call(*args, **kwargs)
+        finally:
+            _call_context["training"] = outer
+
+    def _convert_inputs(self, inputs):
+        from .input_layer import map_structure
+
+        def convert(x):
+            if x is None or isinstance(x, (bool, str)):
+                return x
+            t = as_tensor(x)
+            if self.autocast and backend.is_float_dtype(t.dtype) and t.dtype != self.dtype:
+                t = t.astype(self.dtype)
+            return t
+        return map_structure(convert, inputs)
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self._check_input_spec_shape(input_shape)
+            self.build(input_shape)
+            self.built = True
+
+    def _check_input_spec(self, inputs):
+        if self.input_spec is not None and isinstance(inputs, Tensor):
+            self._check_input_spec_shape(inputs.shape)
+
+    def _check_input_spec_shape(self, shape):
+        spec = self.input_spec
+        if spec is None or not isinstance(shape, tuple) or (shape and not isinstance(shape[0], (int, type(None)))):
+            return
+        what = f" {spec.description}" if spec.description else ""
+        if spec.ndim is not None and len(shape) != spec.ndim:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected input of rank {spec.ndim}{what}, "
+                f"received shape {shape}"
+            )
+        if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected input of rank >= {spec.min_ndim}{what}, "
+                f"received shape {shape}"
+            )
+        for axis, size in spec.axes.items():
+            if shape[axis] is not None and shape[axis] != size:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': expected axis {axis} of the input to have "
+                    f"size {size}, received shape {shape}"
+                )
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for ``input_shape``; by default found by running the layer on zeros."""
+        return _probe_output_shape(self, input_shape)
+
+    def _symbolic_call(self, args, kwargs):
+        from .input_layer import KerasTensor, Node, map_structure
+        inputs = args[0]
+        input_shape = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+        self._maybe_build(input_shape)
+        self._check_input_spec_shape(input_shape)
+        output_shape = self.compute_output_shape(input_shape)
+        dtype = self.dtype if getattr(inputs, "dtype", self.dtype) in ("float16", "float32", "float64") \
+            else getattr(inputs, "dtype", self.dtype)
+        if getattr(self, "_outputs_input_dtype", False):
+            dtype = getattr(inputs, "dtype", dtype)
+        if _is_shape(output_shape):
+            outputs = KerasTensor(output_shape, dtype=dtype)
+        else:
+            outputs = map_structure_shapes(lambda s: KerasTensor(s, dtype=dtype), output_shape)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    # ---- configuration ----------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_shape_arg is not None:
+            config["input_shape"] = self._input_shape_arg
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+def _shape_of(inputs):
+    if isinstance(inputs, Tensor):
+        return inputs.shape
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(_shape_of(x) for x in inputs)
+    if isinstance(inputs, dict):
+        return {k: _shape_of(v) for k, v in inputs.items()}
+    return None
+
+
+def _is_shape(value):
+    return isinstance(value, tuple) and all(v is None or isinstance(v, int) for v in value)
+
+
+def map_structure_shapes(fn, shapes):
+    if _is_shape(shapes):
+        return fn(shapes)
+    if isinstance(shapes, dict):
+        return {k: map_structure_shapes(fn, v) for k, v in shapes.items()}
+    return type(shapes)(map_structure_shapes(fn, s) for s in shapes)
+
+
+def _probe_output_shape(layer, input_shape):
+    """Run ``layer`` on zeros twice, with unknown sizes set to 2 and then 3: axes whose size
+    changes with them are unknown (None) in the output."""
+    results = []
+    for fill in (2, 3):
+        def zeros(shape):
+            if not _is_shape(shape):
+                return shape
+            return Tensor._wrap(backend.xp.zeros([fill if n is None else n for n in shape], dtype=layer.dtype))
+        probe = map_structure_shapes(zeros, input_shape) if input_shape is not None else None
+        with no_grad(), _training(False):
+            out = layer.call(probe, **({"training": False} if layer._call_takes_training else {}))
+        results.append(map_structure_shapes_of(out))
+    return _merge_shapes(*results)
+
+
+def map_structure_shapes_of(out):
+    if isinstance(out, Tensor):
+        return tuple(out.shape)
+    if isinstance(out, dict):
+        return {k: map_structure_shapes_of(v) for k, v in out.items()}
+    return type(out)(map_structure_shapes_of(o) for o in out)
+
+
+def _merge_shapes(a, b):
+    if _is_shape(a):
+        return tuple(x if x == y else None for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {k: _merge_shapes(a[k], b[k]) for k in a}
+    return type(a)(_merge_shapes(x, y) for x, y in zip(a, b))
+
+
+@contextlib.contextmanager
+def _training(value):
+    outer = _call_context["training"]
+    _call_context["training"] = value
+    try:
+        yield
+    finally:
+        _call_context["training"] = outer
+
+
+def get_registered_layer(class_name):
+    return _registry.get(class_name)
