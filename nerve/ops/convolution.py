@@ -1,0 +1,240 @@
+"""Convolutions over channels_last tensors: conv, depthwise, separable and transposed.
+
+Each is im2col (a strided view, one copy) and one GEMM; the input gradient is the
+adjoint, col2im. A transposed convolution *is* that input gradient, so it runs the
+same two kernels the other way round (see :mod:`conv_kernels`).
+
+Shape (per spatial axis, K_eff = d·(K − 1) + 1 for dilation d):
+    valid:  O = ⌊(I − K_eff) / S⌋ + 1
+    same:   O = ⌈I / S⌉, zero-padded by max((O − 1)·S + K_eff − I, 0), the extra one after
+"""
+
+from .. import backend
+from ..autodiff import Function
+from ..tensor import Tensor, as_tensor
+from . import conv_utils
+from .conv_kernels import Window, col2im, im2col
+
+
+class Conv(Function):
+    """y[n, o, f] = Σ_k Σ_c x_pad[n, o·S + k·d, c] · W[k, c, f]
+
+    As matrices, with cols = im2col(x):
+        Y = cols @ W₂;   dW₂ = colsᵀ @ dY;   dX = col2im(dY @ W₂ᵀ)
+    """
+
+    def __init__(self, window):
+        self.window = window
+
+    def forward(self, x, kernel):
+        self.x_shape, self.kernel = x.shape, kernel
+        self.cols = im2col(x, self.window)
+        y = self.cols @ kernel.reshape(-1, kernel.shape[-1])
+        return y.reshape(x.shape[0], *self.window.out, kernel.shape[-1])
+
+    def backward(self, gy):
+        kernel = self.kernel
+        gy = gy.reshape(-1, kernel.shape[-1])
+        gx = gk = None
+        if self.needs_grad[0]:
+            gcols = gy @ kernel.reshape(-1, kernel.shape[-1]).T
+            gx = col2im(gcols, self.window, self.x_shape[0], self.x_shape[-1])
+        if self.needs_grad[1]:
+            gk = (self.cols.T @ gy).reshape(kernel.shape)
+        return gx, gk
+
+
+class ConvTranspose(Function):
+    """The input gradient of a convolution, as an op: y = col2im(x @ W₂ᵀ)
+
+    W₂ = W.reshape(ΠK·C_out, C_in), the kernel of the convolution it transposes.
+    Backward is that convolution: dX = im2col(dY) @ W₂;  dW₂ = im2col(dY)ᵀ @ X.
+    """
+
+    def __init__(self, window):
+        self.window = window
+
+    def forward(self, x, kernel):
+        self.x, self.kernel = x, kernel
+        gcols = x.reshape(-1, x.shape[-1]) @ kernel.reshape(-1, kernel.shape[-1]).T
+        return col2im(gcols, self.window, x.shape[0], kernel.shape[-2])
+
+    def backward(self, gy):
+        x, kernel = self.x, self.kernel
+        cols = im2col(gy, self.window)
+        gx = gk = None
+        if self.needs_grad[0]:
+            gx = (cols @ kernel.reshape(-1, kernel.shape[-1])).reshape(x.shape)
+        if self.needs_grad[1]:
+            gk = (cols.T @ x.reshape(-1, x.shape[-1])).reshape(kernel.shape)
+        return gx, gk
+
+
+class DepthwiseConv(Function):
+    """y[n, o, c·M + m] = Σ_k x_pad[n, o·S + k·d, c] · W[k, c, m]
+
+    Each channel convolved with its own M filters; with cols = im2col(x) seen as (P, ΠK, C):
+        Y[p, c, m] = Σ_k cols[p, k, c]·W[k, c, m];  dW = Σ_p cols ⊗ dY;  dX = col2im(dY·W)
+    """
+
+    def __init__(self, window):
+        self.window = window
+
+    def forward(self, x, kernel):
+        xp = backend.array_module(x)
+        self.x_shape, self.kernel = x.shape, kernel
+        taps, channels, mult = self.window.taps, kernel.shape[-2], kernel.shape[-1]
+        self.cols = im2col(x, self.window).reshape(-1, taps, channels)
+        w = kernel.reshape(taps, channels, mult)
+        if mult == 1:
+            y = xp.einsum("pkc,kc->pc", self.cols, w[:, :, 0])
+        else:
+            y = xp.einsum("pkc,kcm->pcm", self.cols, w)
+        return y.reshape(x.shape[0], *self.window.out, channels * mult)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        taps, channels, mult = self.window.taps, self.kernel.shape[-2], self.kernel.shape[-1]
+        gy = gy.reshape(-1, channels, mult)
+        w = self.kernel.reshape(taps, channels, mult)
+        gx = gk = None
+        if self.needs_grad[0]:
+            gcols = xp.einsum("pcm,kcm->pkc", gy, w)
+            gx = col2im(gcols, self.window, self.x_shape[0], channels)
+        if self.needs_grad[1]:
+            gk = xp.einsum("pkc,pcm->kcm", self.cols, gy).reshape(self.kernel.shape)
+        return gx, gk
+
+
+# ---- public functions ---------------------------------------------------------------
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (cross-correlation, as every DL framework), channels_last.
+
+    y[n, o, f] = Σ_k Σ_c x[n, o·S + k·d − P, c] · kernel[k, c, f]   (no bias: layers add it)
+
+    Args:
+        inputs: (batch, *spatial, in_channels) with 1, 2 or 3 spatial axes.
+        kernel: (*kernel_size, in_channels, out_channels).
+        strides, dilation_rate: int or one int per spatial axis.
+        padding: "valid" or "same" (Keras: the extra zero row/column goes bottom/right).
+        data_format: None or "channels_last".
+    Returns:
+        (batch, *out_spatial, out_channels); out sizes as in the module docstring.
+
+    Example:
+        >>> conv(ones((1, 5, 5, 1)), ones((3, 3, 1, 2))).shape
+        (1, 3, 3, 2)
+    """
+    inputs, kernel, window = _prepare("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+    return Conv(window)(inputs, kernel)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Depthwise convolution: each input channel convolved with its own filters.
+
+    y[n, o, c·M + m] = Σ_k x[n, o·S + k·d − P, c] · kernel[k, c, m]
+
+    Args:
+        inputs: (batch, *spatial, channels).
+        kernel: (*kernel_size, channels, depth_multiplier M).
+    Returns:
+        (batch, *out_spatial, channels·M), channel c·M + m as Keras orders them.
+    """
+    inputs, kernel, window = _prepare("depthwise_conv", inputs, kernel, strides, padding,
+                                      data_format, dilation_rate)
+    return DepthwiseConv(window)(inputs, kernel)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """Depthwise convolution followed by a 1x1 convolution mixing the channels.
+
+    y = conv(depthwise_conv(x, depthwise_kernel, strides, padding, dilation_rate), pointwise_kernel)
+
+    Args:
+        depthwise_kernel: (*kernel_size, in_channels, depth_multiplier).
+        pointwise_kernel: (1, ..., 1, in_channels·depth_multiplier, out_channels).
+    Returns:
+        (batch, *out_spatial, out_channels).
+    """
+    depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """Transposed convolution: the gradient of ``conv`` with respect to its input.
+
+    y = col2im(x @ kernel.reshape(-1, in_channels)ᵀ): each input position adds
+    kernel · x[n, i, :] into the output window that starts at i·S − P.
+
+    Args:
+        inputs: (batch, *spatial, in_channels).
+        kernel: (*kernel_size, out_channels, in_channels) (Keras's Conv2DTranspose layout).
+        output_padding: None, an int or one int per axis: extra size added after.
+    Returns:
+        (batch, *out_spatial, out_channels), out sizes from ``conv_utils.deconv_output_length``:
+        valid: I·S + max(K_eff − S, 0);  same: I·S;
+        with output_padding p: (I − 1)·S + K_eff − 2·⌊K_eff/2⌋·[same] + p.
+    """
+    inputs, kernel, window = _prepare("conv_transpose", inputs, kernel, strides, padding, data_format,
+                                      dilation_rate, output_padding, transpose=True)
+    return ConvTranspose(window)(inputs, kernel)
+
+
+def _prepare(op, inputs, kernel, strides, padding, data_format, dilation_rate, output_padding=None,
+             transpose=False):
+    """Check the arguments of a convolution op; return its tensors and its Window."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{op}: data_format must be None or 'channels_last' (nerve is channels_last "
+                         f"only), received {data_format!r}")
+    inputs, kernel = as_tensor(inputs), as_tensor(kernel)
+    if inputs.ndim not in (3, 4, 5):
+        raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
+                         f"received shape {inputs.shape}")
+    ndim = inputs.ndim - 2
+    if kernel.ndim != ndim + 2:
+        raise ValueError(f"{op}: inputs of shape {inputs.shape} need a kernel of rank {ndim + 2}, "
+                         f"received kernel shape {kernel.shape}")
+    expected = kernel.shape[-1] if transpose else kernel.shape[-2]
+    if inputs.shape[-1] != expected:
+        raise ValueError(f"{op}: inputs of shape {inputs.shape} have {inputs.shape[-1]} channels but "
+                         f"the kernel of shape {kernel.shape} expects {expected} input channels")
+    inputs, kernel = _same_dtype(op, inputs, kernel)
+    strides = conv_utils.normalize_tuple(strides, ndim, "strides", op)
+    dilation = conv_utils.normalize_tuple(dilation_rate, ndim, "dilation_rate", op)
+    padding = conv_utils.normalize_padding(padding, op)
+    kernel_size = kernel.shape[:ndim]
+    spatial = inputs.shape[1:-1]
+    if transpose:
+        if output_padding is not None:
+            output_padding = _output_padding(op, output_padding, ndim)
+        window = Window.of_conv_transpose(spatial, kernel_size, strides, dilation, padding, output_padding)
+    else:
+        window = Window.of_conv(spatial, kernel_size, strides, dilation, padding)
+        if min(window.out) < 1:
+            reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation))
+            raise ValueError(f"{op}: with padding 'valid' the kernel of shape {kernel.shape} (window "
+                             f"{reach} after dilation) does not fit inputs of shape {inputs.shape}")
+    return inputs, kernel, window
+
+
+def _same_dtype(op, inputs, kernel):
+    if inputs.dtype == kernel.dtype:
+        return inputs, kernel
+    if not backend.is_float_dtype(inputs.dtype):      # e.g. uint8 images: take the kernel's dtype
+        return Tensor._wrap(inputs.data.astype(kernel.dtype)), kernel
+    raise TypeError(f"{op}: inputs ({inputs.dtype}) and kernel ({kernel.dtype}) must have the same "
+                    "dtype; cast one of them")
+
+
+def _output_padding(op, output_padding, ndim):
+    values = (output_padding,) * ndim if isinstance(output_padding, int) else tuple(output_padding)
+    if len(values) != ndim or any(not isinstance(v, int) or v < 0 for v in values):
+        raise ValueError(f"{op}: `output_padding` must be a non-negative int or {ndim} of them, "
+                         f"received {output_padding!r}")
+    return values
+
+
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
