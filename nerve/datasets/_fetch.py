@@ -28,6 +28,7 @@ import tempfile
 import urllib.request
 import warnings
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,7 @@ class _Digest:
         if self._inflate is not None and not self._inflate.eof:
             return f"is truncated (the gzip stream ends early, after {self.size:,} {what})"
         if spec.size is not None and self.size != spec.size:
-            kind = "truncated" if self.size < spec.size else "too long"
+            kind = "truncated or not the right file" if self.size < spec.size else "too long"
             return f"is {kind}: {self.size:,} {what}, expected {spec.size:,}"
         if self.sha.hexdigest() != spec.sha256:
             return f"has sha256 {self.sha.hexdigest()}, expected {spec.sha256}"
@@ -135,27 +136,45 @@ def check_file(path: Path, spec: RemoteFile, keep: bool = False):
     return digest.problem(spec), digest.content
 
 
+class _Rejected(Exception):
+    """Raised inside `atomic_file` to discard bytes that failed their check."""
+
+
 def _store(read, target: Path, spec: RemoteFile, keep: bool):
     """Write the stream `read` to `target` atomically if it passes `spec`'s check.
 
     Returns (problem or None, content if `keep`). On a problem nothing is left behind.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    digest = _Digest(spec.gunzip, keep)
     try:
-        digest = _Digest(spec.gunzip, keep)
-        with os.fdopen(fd, "wb") as out:
+        with atomic_file(target) as out:
             while chunk := read(CHUNK):
                 out.write(chunk)
                 digest.update(chunk)
+            problem = digest.problem(spec)
+            if problem is not None:
+                raise _Rejected(problem)
+    except _Rejected as rejected:
+        return str(rejected), None
+    return None, digest.content
+
+
+@contextmanager
+def atomic_file(target: Path):
+    """Yield a binary file beside `target` that replaces it, fsync'ed, if the block succeeds.
+
+    If the block raises, the temporary file is removed and `target` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
             out.flush()
             os.fsync(out.fileno())
-        problem = digest.problem(spec)
-        if problem is None:
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-        return problem, digest.content
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -277,7 +296,7 @@ class Fetch:
             f"nerve.datasets: no verified copy of {self.dataset} file '{self.spec.name}' "
             f"(expected: {self.spec.expectation()}).",
             "Tried:",
-            *(f"  - {attempt}" for attempt in self.tried),
+            *(f"  - {attempt}" for attempt in dict.fromkeys(self.tried)),
             f"To fix it, {source}put it at {self.target}, or put it in <folder>/{self.dataset}/ "
             f"and name <folder> in NERVE_DATASETS_MIRROR.",
         ]

@@ -35,15 +35,16 @@ def parse_idx(buffer, name: str, ndim: int) -> np.ndarray:
     """
     header = 4 + 4 * ndim
     expected_magic = (UBYTE << 8) | ndim
-    if len(buffer) < header:
-        raise DatasetError(
-            f"IDX file '{name}': {len(buffer)} bytes is shorter than its {header}-byte header; "
-            f"the file is truncated. Delete it so that a fresh copy is fetched.")
-    magic, *dims = struct.unpack(f">{1 + ndim}i", bytes(buffer[:header]))
-    if magic != expected_magic:
+    magic = struct.unpack(">i", bytes(buffer[:4]))[0] if len(buffer) >= 4 else None
+    if magic is not None and magic != expected_magic:
         raise DatasetError(
             f"IDX file '{name}': magic number 0x{magic & 0xFFFFFFFF:08x}, expected "
             f"0x{expected_magic:08x} (unsigned bytes, rank {ndim}); this is not the right file.")
+    if len(buffer) < header:
+        raise DatasetError(
+            f"IDX file '{name}': {len(buffer)} bytes is shorter than its {header}-byte header; "
+            f"the file is truncated.")
+    dims = struct.unpack(f">{ndim}i", bytes(buffer[4:header]))
     count = prod(dims)
     if min(dims) < 0 or len(buffer) != header + count:
         raise DatasetError(
