@@ -137,7 +137,7 @@ class _Reader:
                 module, name = arg.split(" ", 1)
             else:
                 name, module = stack.pop(), stack.pop()
-            if False:
+            if (module, name) not in _ALLOWED_GLOBALS:
                 raise self.refuse(f"global '{module}.{name}'", pos)
             stack.append(_Global(module, name))
         elif op == "REDUCE":

