@@ -1,1 +1,268 @@
-__all__ = []
+"""Pooling: max and average over sliding windows (1-D, 2-D, 3-D), and global pooling.
+
+Inputs are channels_last, ``(batch, *spatial, channels)``; the rank (3, 4 or 5)
+picks 1-D, 2-D or 3-D pooling. Output size per spatial axis (see ``conv_utils``):
+
+    valid:  N_out = floor((N_in − K) / S) + 1
+    same:   N_out = ceil(N_in / S), padded by P = max((N_out − 1)·S + K − N_in, 0),
+            P // 2 before and the rest after (the extra row/column goes bottom/right)
+
+How it runs: a window op is a loop over the K₁·K₂·… offsets *inside* the window
+(never over pixels). Offset (i, j) selects, as a strided view with no copy, the
+element at that offset of every window at once: ``x[:, i::S₁, j::S₂, :]`` (cut to
+N_out). Max pooling folds those views with ``maximum``, average pooling with
+``+``. When the windows tile the input (stride = pool size, "valid") these views
+are exactly the axes of the reshape ``(N, H/p, p, W/p, p, C)``, and backward
+writes each input element once instead of accumulating; with overlapping windows
+backward scatter-adds per offset. No im2col copy of the windows is ever made,
+and backward keeps only the input (already held by the graph) and the output.
+
+Gradient conventions:
+    max:      each window sends its gradient to ONE element, the first maximum in
+              row-major window order (as PyTorch), so sums match PyTorch exactly
+              when a window holds ties (e.g. zeros after a ReLU).
+    average:  with "same" padding each window divides by its number of valid
+              (non-padded) elements, as TensorFlow/Keras (PyTorch's
+              ``count_include_pad=False``).
+"""
+
+import itertools
+import math
+
+from .. import backend
+from ..autodiff import Function
+from ..tensor import as_tensor
+from . import conv_utils
+from .reduction import max as _reduce_max
+from .reduction import mean as _reduce_mean
+
+__all__ = ["average_pool", "global_average_pool", "global_max_pool", "max_pool"]
+
+
+class _Pool(Function):
+    """Shared geometry of the window ops: padding, output sizes and the offset views."""
+
+    def __init__(self, pool_size, strides, pads, out_sizes):
+        self.pool_size, self.strides, self.pads, self.out_sizes = pool_size, strides, pads, out_sizes
+
+    def _offset_views(self, array):
+        """For each offset inside the window: the strided view of that element of every window."""
+        for offset in itertools.product(*(range(k) for k in self.pool_size)):
+            index = tuple(
+                slice(o, o + s * (n - 1) + 1, s)
+                for o, s, n in zip(offset, self.strides, self.out_sizes)
+            )
+            yield array[(slice(None),) + index]
+
+    def _pad(self, x, fill):
+        if not any(before or after for before, after in self.pads):
+            return x
+        xp = backend.array_module(x)
+        return xp.pad(x, [(0, 0), *self.pads, (0, 0)], mode="constant", constant_values=fill)
+
+    def _grad_buffer(self, shape, dtype, xp):
+        """(gradient buffer, overlapping?): empty when windows cover every element exactly once."""
+        overlapping = any(s < k for s, k in zip(self.strides, self.pool_size))
+        exact = not overlapping and all(
+            n * s == size for n, s, size in zip(self.out_sizes, self.strides, shape[1:-1])
+        )
+        return (xp.empty if exact else xp.zeros)(shape, dtype=dtype), overlapping
+
+    def _unpad(self, gx):
+        if not any(before or after for before, after in self.pads):
+            return gx
+        index = tuple(slice(before, n - after) for (before, after), n in zip(self.pads, gx.shape[1:-1]))
+        return gx[(slice(None),) + index + (slice(None),)]
+
+
+class MaxPool(_Pool):
+    """y[window] = max of x over the window (padding counts as −∞).
+
+    dy/dx = 1 at the first maximum of each window (row-major order), 0 elsewhere.
+    """
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        self.fill = -xp.inf if backend.is_float_dtype(x.dtype) else xp.iinfo(x.dtype).min
+        self.x = x       # held by the graph anyway; padded again in backward rather than kept twice
+        views = self._offset_views(self._pad(x, self.fill))
+        y = xp.array(next(views), copy=True)
+        for view in views:
+            xp.maximum(y, view, out=y)
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        x = self._pad(self.x, self.fill)
+        gx, overlapping = self._grad_buffer(x.shape, gy.dtype, xp)
+        unclaimed = xp.ones(gy.shape, dtype=bool)    # windows whose maximum is not found yet
+        hit = xp.empty(gy.shape, dtype=bool)
+        zero = xp.zeros((), dtype=gy.dtype)
+        last = math.prod(self.pool_size) - 1
+        for k, (x_view, g_view) in enumerate(zip(self._offset_views(x), self._offset_views(gx))):
+            if k == last:
+                hit = unclaimed                       # whatever is left has its max here
+            else:
+                xp.equal(x_view, self.y, out=hit)
+                hit &= unclaimed
+                unclaimed ^= hit
+            if overlapping:
+                g_view += xp.where(hit, gy, zero)
+            else:
+                xp.multiply(gy, hit, out=g_view)
+        return (self._unpad(gx),)
+
+
+class AveragePool(_Pool):
+    """y[window] = (1/n) Σ x over the window, n = the number of non-padded elements.
+
+    dy/dx = 1/n for every element of the window.
+    """
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        self.shape = x.shape
+        self.inv_count = self._inverse_counts(x.shape, x.dtype, xp)
+        views = self._offset_views(self._pad(x, 0))
+        y = xp.array(next(views), copy=True)
+        for view in views:
+            y += view
+        y *= self.inv_count
+        return y
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        padded = (self.shape[0],) + tuple(
+            n + before + after for n, (before, after) in zip(self.shape[1:-1], self.pads)
+        ) + (self.shape[-1],)
+        gx, overlapping = self._grad_buffer(padded, gy.dtype, xp)
+        g = gy * self.inv_count
+        for view in self._offset_views(gx):
+            if overlapping:
+                view += g
+            else:
+                view[...] = g
+        return (self._unpad(gx),)
+
+    def _inverse_counts(self, shape, dtype, xp):
+        """1/n per window: a scalar without padding, else a (1, *out_sizes, 1) product of per-axis counts."""
+        if not any(before or after for before, after in self.pads):
+            return xp.asarray(1 / math.prod(self.pool_size), dtype=dtype)
+        counts = xp.ones((1,) * len(shape), dtype=dtype)
+        for axis, (n, k, s, out, (before, _)) in enumerate(
+            zip(shape[1:-1], self.pool_size, self.strides, self.out_sizes, self.pads), start=1
+        ):
+            start = xp.arange(out) * s - before
+            count = xp.minimum(start + k, n) - xp.maximum(start, 0)
+            counts = counts * count.astype(dtype).reshape([-1 if a == axis else 1 for a in range(len(shape))])
+        return 1 / counts
+
+
+# ---- the public functions (keras.ops names) -------------------------------------------
+
+def _pool(op_class, op_name, inputs, pool_size, strides, padding, data_format):
+    x = as_tensor(inputs)
+    _check_data_format(data_format, op_name)
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"{op_name}: expected input of rank 3, 4 or 5 (batch, *spatial, channels) for 1-D, 2-D "
+            f"or 3-D pooling, received shape {tuple(x.shape)}"
+        )
+    n = x.ndim - 2
+    pool_size = conv_utils.normalize_tuple(pool_size, n, "pool_size", op_name)
+    strides = pool_size if strides is None else conv_utils.normalize_tuple(strides, n, "strides", op_name)
+    padding = conv_utils.normalize_padding(padding, op_name)
+    spatial = x.shape[1:-1]
+    out_sizes = [conv_utils.output_length(m, k, s, padding) for m, k, s in zip(spatial, pool_size, strides)]
+    if min(out_sizes) < 1:
+        raise ValueError(
+            f"{op_name}: input spatial shape {tuple(spatial)} is smaller than pool_size {pool_size} "
+            f"with padding='valid' (input shape {tuple(x.shape)}); use padding='same' or a smaller pool"
+        )
+    pads = conv_utils.padding_amounts(spatial, pool_size, strides, padding, (1,) * n)
+    return op_class(pool_size, strides, pads, out_sizes)(x)
+
+
+def _check_data_format(data_format, op_name):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(
+            f"{op_name}: nerve is channels_last only; expected data_format None or 'channels_last', "
+            f"received {data_format!r}"
+        )
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Max pooling over windows of ``pool_size`` moved by ``strides`` (1-D, 2-D or 3-D by rank).
+
+        y[b, o₁…, c] = max over the window at o of x[b, o₁·S₁ + i₁ − P₁ …, c]   (padding = −∞)
+
+    Ties: the gradient goes to the first maximum of each window in row-major order (as PyTorch).
+
+    Args:
+        inputs: tensor of shape (batch, *spatial, channels), spatial of rank 1, 2 or 3.
+        pool_size: int or tuple of ints, the window size per spatial axis.
+        strides: int or tuple of ints; defaults to ``pool_size``.
+        padding: "valid" (no padding) or "same" (output size ceil(N_in / S)).
+        data_format: None or "channels_last".
+    Returns:
+        Tensor of shape (batch, *out_sizes, channels), same dtype as ``inputs``.
+
+    Example:
+        >>> x = nerve.ops.reshape(nerve.ops.arange(16, dtype="float32"), (1, 4, 4, 1))
+        >>> max_pool(x, 2).numpy()[0, :, :, 0]
+        array([[ 5.,  7.],
+               [13., 15.]], dtype=float32)
+    """
+    return _pool(MaxPool, "max_pool", inputs, pool_size, strides, padding, data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average pooling over windows of ``pool_size`` moved by ``strides`` (1-D, 2-D or 3-D by rank).
+
+        y[b, o, c] = (1/n_o) Σ over the window at o of x,   n_o = number of non-padded elements
+
+    With "same" padding the border windows average their valid elements only (TensorFlow/Keras;
+    PyTorch's ``count_include_pad=False``).
+
+    Args:
+        inputs: tensor of shape (batch, *spatial, channels), spatial of rank 1, 2 or 3.
+            Integer inputs are averaged in ``floatx()``.
+        pool_size: int or tuple of ints, the window size per spatial axis.
+        strides: int or tuple of ints; defaults to ``pool_size``.
+        padding: "valid" or "same".
+        data_format: None or "channels_last".
+    Returns:
+        Tensor of shape (batch, *out_sizes, channels).
+    """
+    x = as_tensor(inputs)
+    if not backend.is_float_dtype(x.dtype):
+        x = as_tensor(x, backend.floatx())
+    return _pool(AveragePool, "average_pool", x, pool_size, strides, padding, data_format)
+
+
+def _spatial_axes(x, op_name):
+    x = as_tensor(x)
+    if x.ndim < 3:
+        raise ValueError(
+            f"{op_name}: expected input of rank >= 3 (batch, *spatial, channels), received shape {tuple(x.shape)}"
+        )
+    return x, tuple(range(1, x.ndim - 1))
+
+
+def global_average_pool(x, keepdims=False):
+    """Mean over every spatial axis: (batch, *spatial, channels) -> (batch, channels).
+
+    With ``keepdims`` the spatial axes stay as size 1: (batch, 1, …, 1, channels).
+    """
+    x, axes = _spatial_axes(x, "global_average_pool")
+    return _reduce_mean(x, axis=axes, keepdims=keepdims)
+
+
+def global_max_pool(x, keepdims=False):
+    """Max over every spatial axis: (batch, *spatial, channels) -> (batch, channels).
+
+    Ties share the gradient evenly (as ``ops.max`` and TensorFlow's ``reduce_max``).
+    """
+    x, axes = _spatial_axes(x, "global_max_pool")
+    return _reduce_max(x, axis=axes, keepdims=keepdims)
