@@ -199,6 +199,9 @@ def test_read_batch_refuses_other_globals_and_executes_nothing(tmp_path):
     (pickle.dumps({b"data": {1, 2}}, protocol=4), "opcode EMPTY_SET"),
     (pickle.dumps({b"data": 1.5}, protocol=4), "opcode BINFLOAT"),
     (b"\x80\x02cnumpy\nndarray\n)R.", r"call of \('numpy', 'ndarray'\)"),
+    (b"\x80\x02cnumpy\ndtype\ncnumpy\nndarray\nK\x00\x85U\x01b\x87R.", r"call of \('numpy', 'dtype'\)"),
+    (batch_blob(2, 0)[0].replace(b"K\x02M\x00\x0c\x86", b"K\x03M\x00\x0c\x86", 1),
+     r"array of shape \(3, 3072\) with 6,144 bytes"),
     (b"\x80\x02]q\x00.", "does not hold one dict"),
     (b"\x80\x02}q\x00(Uxyz", "not a well-formed pickle"),
 ])
@@ -335,6 +338,23 @@ def test_corrupt_decoded_cache_is_removed_and_redone(tmp_path, jpeg_mirror):
     assert cached.read_bytes() != bytes(data)
 
 
+def test_decoded_cache_from_other_zips_is_redone(tmp_path, jpeg_mirror):
+    with pytest.warns(UserWarning):
+        loaded = cifar10.load_data()
+    cached = tmp_path / "cache" / "cifar10" / "cifar10-jpeg.npz"
+    (x_train, y_train), (x_test, y_test) = loaded
+    np.savez(cached, x_train=x_train[:1], y_train=y_train[:1], x_test=x_test, y_test=y_test,
+             source_sha256=np.array("some other zips"))
+    with pytest.warns(UserWarning) as record:
+        check_jpeg_arrays(cifar10.load_data())
+    assert any("decoded from other zips" in str(w.message) for w in record)
+    np.savez(cached, x_train=x_train, y_train=y_train[:1], x_test=x_test, y_test=y_test,
+             source_sha256=np.array(_cifar_jpeg._source_id()))
+    with pytest.warns(UserWarning) as record:
+        check_jpeg_arrays(cifar10.load_data())
+    assert any("holds arrays of shapes" in str(w.message) for w in record)
+
+
 def test_corrupt_zip_is_refused(tmp_path, monkeypatch, jpeg_mirror):
     path = jpeg_mirror / "cifar10-jpeg" / "train.zip"
     path.write_bytes(path.read_bytes()[:-10])
@@ -349,4 +369,16 @@ def test_unexpected_zip_member_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "odd.zip"
     path.write_bytes(jpeg_zip(1, extra="kangaroo/0000.jpg"))
     with pytest.raises(DatasetError, match="unexpected member 'kangaroo/0000.jpg'"):
+        _cifar_jpeg.decode_zip(path)
+
+
+def test_image_of_the_wrong_size_is_refused(tmp_path):
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(image, format="JPEG")
+    path = tmp_path / "small.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("cat/0000.jpg", image.getvalue())
+    with pytest.raises(DatasetError, match="'cat/0000.jpg' is 16x16, expected a 32x32"):
         _cifar_jpeg.decode_zip(path)

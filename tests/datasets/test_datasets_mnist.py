@@ -143,6 +143,17 @@ def test_any_faithful_gzip_is_accepted(tmp_path, monkeypatch, digits):
     assert_equal_data(mnist.load_data(), arrays)
 
 
+def test_image_and_label_counts_must_agree(tmp_path, monkeypatch):
+    arrays = make_arrays()
+    arrays["test_labels"] = arrays["test_labels"][:2]
+    raw = {NAMES[key]: idx_bytes(array) for key, array in arrays.items()}
+    monkeypatch.setattr(mnist, "FILES", {key: RemoteFile(NAMES[key], sha256(raw[NAMES[key]]),
+                                                          gunzip=True) for key in NAMES})
+    use_mirrors(monkeypatch, write_folder(tmp_path / "m", {n: gzip.compress(d) for n, d in raw.items()}))
+    with pytest.raises(DatasetError, match="3 images but 't10k-labels-idx1-ubyte.gz' holds 2 labels"):
+        mnist.load_data()
+
+
 def test_path_names_the_cache_folder(tmp_path, monkeypatch, digits):
     arrays, files = digits
     use_mirrors(monkeypatch, write_folder(tmp_path / "m", files))
@@ -179,7 +190,8 @@ def test_truncated_file_is_refused(tmp_path, monkeypatch, digits):
     name = "train-images-idx3-ubyte.gz"
     truncated = dict(files, **{name: files[name][: len(files[name]) // 2]})
     use_mirrors(monkeypatch, write_folder(tmp_path / "m", truncated))
-    with pytest.warns(UserWarning, match="truncated"), pytest.raises(DatasetError, match="truncated"):
+    with pytest.warns(UserWarning, match="truncated"), \
+            pytest.raises(DatasetError, match="is truncated \\(the gzip stream ends early"):
         mnist.load_data()
     assert name not in cache_files(tmp_path)
     # A gzip that is complete but holds too few bytes is refused on its size.
