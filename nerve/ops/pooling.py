@@ -9,13 +9,15 @@ picks 1-D, 2-D or 3-D pooling. Output size per spatial axis (see ``conv_utils``)
 
 How it runs: a window op is a loop over the K₁·K₂·… offsets *inside* the window
 (never over pixels). Offset (i, j) selects, as a strided view with no copy, the
-element at that offset of every window at once: ``x[:, i::S₁, j::S₂, :]`` (cut to
-N_out). Max pooling folds those views with ``maximum``, average pooling with
-``+``. When the windows tile the input (stride = pool size, "valid") these views
-are exactly the axes of the reshape ``(N, H/p, p, W/p, p, C)``, and backward
-writes each input element once instead of accumulating; with overlapping windows
-backward scatter-adds per offset. No im2col copy of the windows is ever made,
-and backward keeps only the input (already held by the graph) and the output.
+element at that offset of every window at once: ``x[:, i::S₁, j::S₂, :]``. Max
+pooling folds those views with ``maximum``, average pooling with ``+``. When the
+windows tile the input (stride = pool size, "valid") these views are exactly the
+axes of the reshape ``(N, H/p, p, W/p, p, C)`` and backward writes each input
+element once; with overlapping windows backward scatter-adds per offset. Padding
+is never materialised: for each offset only the windows that see a real element
+there take part (a range of output positions per axis). No im2col copy of the
+windows is made, and backward keeps only the input (held by the graph anyway)
+and the output.
 
 Gradient conventions:
     max:      each window sends its gradient to ONE element, the first maximum in
@@ -40,78 +42,94 @@ __all__ = ["average_pool", "global_average_pool", "global_max_pool", "max_pool"]
 
 
 class _Pool(Function):
-    """Shared geometry of the window ops: padding, output sizes and the offset views."""
+    """Shared geometry of the window ops: for each offset inside the window, which windows
+    see a real (non-padded) element there, and which input elements those are."""
 
     def __init__(self, pool_size, strides, pads, out_sizes):
         self.pool_size, self.strides, self.pads, self.out_sizes = pool_size, strides, pads, out_sizes
 
-    def _offset_views(self, array):
-        """For each offset inside the window: the strided view of that element of every window."""
-        for offset in itertools.product(*(range(k) for k in self.pool_size)):
-            index = tuple(
-                slice(o, o + s * (n - 1) + 1, s)
-                for o, s, n in zip(offset, self.strides, self.out_sizes)
-            )
-            yield array[(slice(None),) + index]
+    def _offsets(self, spatial):
+        """Yield (input index, output index) per window offset, in row-major window order.
 
-    def _pad(self, x, fill):
-        if not any(before or after for before, after in self.pads):
-            return x
-        xp = backend.array_module(x)
-        return xp.pad(x, [(0, 0), *self.pads, (0, 0)], mode="constant", constant_values=fill)
+        Along an axis of size n, offset o of the window at output q reads input q·S + o − P_before;
+        the windows for which that index is inside [0, n) form one range of q, so the padding
+        is never materialised: padded positions are simply left out.
+        """
+        ranges = []
+        for n, k, s, out, (before, _) in zip(spatial, self.pool_size, self.strides, self.out_sizes, self.pads):
+            axis = []
+            for o in range(k):
+                q_lo = max(0, -((o - before) // s))            # ceil((before − o) / s)
+                q_hi = min(out - 1, (n - 1 - o + before) // s)
+                if q_hi < q_lo:
+                    axis.append(None)
+                    continue
+                first = q_lo * s + o - before
+                axis.append((slice(first, first + s * (q_hi - q_lo) + 1, s), slice(q_lo, q_hi + 1)))
+            ranges.append(axis)
+        for per_axis in itertools.product(*ranges):
+            if None in per_axis:
+                continue
+            yield (slice(None),) + tuple(r[0] for r in per_axis), (slice(None),) + tuple(r[1] for r in per_axis)
+
+    def _first_offset_covers_all(self):
+        """Whether offset 0 reads a real element for every window (no padding before)."""
+        return not any(before for before, _ in self.pads)
 
     def _grad_buffer(self, shape, dtype, xp):
-        """(gradient buffer, overlapping?): empty when windows cover every element exactly once."""
+        """(zeroed or, when windows cover every element exactly once, uninitialised buffer, overlapping?)."""
         overlapping = any(s < k for s, k in zip(self.strides, self.pool_size))
-        exact = not overlapping and all(
-            n * s == size for n, s, size in zip(self.out_sizes, self.strides, shape[1:-1])
+        exact = all(
+            s == k and n == out * s and pad == (0, 0)
+            for n, k, s, out, pad in zip(shape[1:-1], self.pool_size, self.strides, self.out_sizes, self.pads)
         )
         return (xp.empty if exact else xp.zeros)(shape, dtype=dtype), overlapping
 
-    def _unpad(self, gx):
-        if not any(before or after for before, after in self.pads):
-            return gx
-        index = tuple(slice(before, n - after) for (before, after), n in zip(self.pads, gx.shape[1:-1]))
-        return gx[(slice(None),) + index + (slice(None),)]
-
 
 class MaxPool(_Pool):
-    """y[window] = max of x over the window (padding counts as −∞).
+    """y[window] = max of x over the window's real elements (padding counts as −∞).
 
     dy/dx = 1 at the first maximum of each window (row-major order), 0 elsewhere.
     """
 
     def forward(self, x):
         xp = backend.array_module(x)
-        self.fill = -xp.inf if backend.is_float_dtype(x.dtype) else xp.iinfo(x.dtype).min
-        self.x = x       # held by the graph anyway; padded again in backward rather than kept twice
-        views = self._offset_views(self._pad(x, self.fill))
-        y = xp.array(next(views), copy=True)
-        for view in views:
-            xp.maximum(y, view, out=y)
+        self.x = x       # held by the graph anyway: backward re-finds the maxima from x and y
+        offsets = self._offsets(x.shape[1:-1])
+        if self._first_offset_covers_all():
+            y = xp.array(x[next(offsets)[0]], copy=True)
+        else:
+            fill = -xp.inf if backend.is_float_dtype(x.dtype) else xp.iinfo(x.dtype).min
+            y = xp.full((x.shape[0], *self.out_sizes, x.shape[-1]), fill, dtype=x.dtype)
+        for x_index, y_index in offsets:
+            view = y[y_index]
+            xp.maximum(view, x[x_index], out=view)
         self.y = y
         return y
 
     def backward(self, gy):
         xp = backend.array_module(gy)
-        x = self._pad(self.x, self.fill)
+        x, y = self.x, self.y
         gx, overlapping = self._grad_buffer(x.shape, gy.dtype, xp)
         unclaimed = xp.ones(gy.shape, dtype=bool)    # windows whose maximum is not found yet
         hit = xp.empty(gy.shape, dtype=bool)
-        zero = xp.zeros((), dtype=gy.dtype)
-        last = math.prod(self.pool_size) - 1
-        for k, (x_view, g_view) in enumerate(zip(self._offset_views(x), self._offset_views(gx))):
-            if k == last:
-                hit = unclaimed                       # whatever is left has its max here
+        contribution = xp.empty_like(gy) if overlapping else None
+        offsets = list(self._offsets(x.shape[1:-1]))
+        for k, (x_index, y_index) in enumerate(offsets):
+            if k == len(offsets) - 1:
+                h = unclaimed[y_index]                # what is left has its maximum here
             else:
-                xp.equal(x_view, self.y, out=hit)
-                hit &= unclaimed
-                unclaimed ^= hit
+                h = hit[y_index]
+                xp.equal(x[x_index], y[y_index], out=h)
+                h &= unclaimed[y_index]
+                unclaimed[y_index] ^= h
             if overlapping:
-                g_view += xp.where(hit, gy, zero)
+                c = contribution[y_index]
+                xp.multiply(gy[y_index], h, out=c)
+                gx[x_index] += c
             else:
-                xp.multiply(gy, hit, out=g_view)
-        return (self._unpad(gx),)
+                xp.multiply(gy[y_index], h, out=gx[x_index])
+        return (gx,)
 
 
 class AveragePool(_Pool):
@@ -124,26 +142,26 @@ class AveragePool(_Pool):
         xp = backend.array_module(x)
         self.shape = x.shape
         self.inv_count = self._inverse_counts(x.shape, x.dtype, xp)
-        views = self._offset_views(self._pad(x, 0))
-        y = xp.array(next(views), copy=True)
-        for view in views:
-            y += view
+        offsets = self._offsets(x.shape[1:-1])
+        if self._first_offset_covers_all():
+            y = xp.array(x[next(offsets)[0]], copy=True)
+        else:
+            y = xp.zeros((x.shape[0], *self.out_sizes, x.shape[-1]), dtype=x.dtype)
+        for x_index, y_index in offsets:
+            y[y_index] += x[x_index]
         y *= self.inv_count
         return y
 
     def backward(self, gy):
         xp = backend.array_module(gy)
-        padded = (self.shape[0],) + tuple(
-            n + before + after for n, (before, after) in zip(self.shape[1:-1], self.pads)
-        ) + (self.shape[-1],)
-        gx, overlapping = self._grad_buffer(padded, gy.dtype, xp)
+        gx, overlapping = self._grad_buffer(self.shape, gy.dtype, xp)
         g = gy * self.inv_count
-        for view in self._offset_views(gx):
+        for x_index, y_index in self._offsets(self.shape[1:-1]):
             if overlapping:
-                view += g
+                gx[x_index] += g[y_index]
             else:
-                view[...] = g
-        return (self._unpad(gx),)
+                gx[x_index] = g[y_index]
+        return (gx,)
 
     def _inverse_counts(self, shape, dtype, xp):
         """1/n per window: a scalar without padding, else a (1, *out_sizes, 1) product of per-axis counts."""
