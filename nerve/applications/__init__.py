@@ -1,0 +1,16 @@
+"""nerve.applications: the model zoo, each model a function returning a Model.
+
+Every builder's docstring gives its reference and parameter count. The registry maps
+the short names the ``nerve`` command uses (``nerve models`` lists them) to builders.
+"""
+
+from .lenet import LeNet5
+from .mlp import MLP
+from .registry import describe, get, names, register
+from .simple_cnn import SimpleCNN
+
+register("lenet5", LeNet5, "LeNet-5 (LeCun et al. 1998), 61,706 params; --modern: ReLU + max pooling")
+register("mlp", MLP, "multilayer perceptron 784-256-256-10, 269,322 params")
+register("simple_cnn", SimpleCNN, "Keras's MNIST convnet: 2 conv + dropout, 34,826 params")
+
+__all__ = ["LeNet5", "MLP", "SimpleCNN", "describe", "get", "names", "register"]
