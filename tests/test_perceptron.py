@@ -60,7 +60,6 @@ def test_bad_arguments(bad):
 
 
 def test_example_shows_the_mlp_solving_xor():
-    pytest.importorskip("nerve.models")
     root = nerve.__file__.rsplit("/nerve/", 1)[0]
     done = subprocess.run([sys.executable, f"{root}/examples/perceptron_xor.py"], capture_output=True,
                           text=True, timeout=120)

@@ -1,0 +1,7 @@
+"""``python -m nerve``: the ``nerve`` command (see nerve.cli)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

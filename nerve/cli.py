@@ -1,0 +1,351 @@
+"""The ``nerve`` command: train, evaluate and query the built-in models from a shell.
+
+    nerve models                                   list the built-in models
+    nerve summary lenet5                           layers, shapes and parameter counts
+    nerve train lenet5 --modern --dataset mnist --epochs 3 --out runs/demo
+    nerve evaluate runs/demo/model.nerve --dataset mnist
+    nerve predict runs/demo/model.nerve digit.png
+
+``train`` writes to its run folder the model (``model.nerve``), the per-epoch log
+(``history.csv``), the test figures (``metrics.json``) and pictures: training curves,
+first-layer filters, feature maps, confusion matrix and misclassified test images.
+Wrong arguments print a one-line error and exit with status 2.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+DATASETS = ("mnist", "fashion_mnist", "cifar10")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
+DEFAULTS = {"epochs": 3, "batch_size": 64, "optimizer": "adam", "validation_split": 0.1}
+
+
+# ---- data -------------------------------------------------------------------------------
+
+def load_dataset(name, limit=None):
+    """``(x_train, y_train), (x_test, y_test), class_names``: images float32 in [0, 1] with a
+    channel axis, labels int64 of shape (n,); ``limit`` keeps the first N training samples."""
+    import numpy
+    from . import datasets
+    module = getattr(datasets, name)
+    (x_train, y_train), (x_test, y_test) = module.load_data()
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+
+    def images(x):
+        x = numpy.asarray(x, dtype="float32") / numpy.float32(255)
+        return x[..., None] if x.ndim == 3 else x
+
+    def labels(y):
+        return numpy.asarray(y).reshape(-1).astype("int64")
+
+    names = getattr(module, "CLASS_NAMES", None) or [str(i) for i in range(10)]
+    return (images(x_train), labels(y_train)), (images(x_test), labels(y_test)), list(names)
+
+
+def augmentation(dataset):
+    """The augmentation layers ``--augment`` puts before the model (active in training only)."""
+    from . import layers
+    if dataset == "cifar10":
+        return [layers.RandomFlip("horizontal"), layers.RandomTranslation(0.1, 0.1, fill_mode="nearest")]
+    steps = [layers.RandomRotation(0.03, fill_mode="constant"),
+             layers.RandomZoom(0.08, fill_mode="constant"),
+             layers.RandomTranslation(0.08, 0.08, fill_mode="constant")]
+    if dataset == "fashion_mnist":
+        steps.insert(0, layers.RandomFlip("horizontal"))
+    return steps
+
+
+# ---- the subcommands --------------------------------------------------------------------
+
+def cmd_models(args, parser):
+    from . import applications
+    width = max(len(n) for n in applications.names())
+    for name in applications.names():
+        print(f"{name:<{width}}  {applications.describe(name)}")
+
+
+def cmd_summary(args, parser):
+    model = _model_from_name_or_file(args.model, parser, modern=args.modern)
+    model.summary()
+
+
+def cmd_train(args, parser):
+    builder = _builder(args.model, parser)
+    if args.modern and args.model.lower() != "lenet5":
+        parser.error("--modern applies to lenet5 only")
+    from . import callbacks, layers, optimizers, utils
+    from .models import Sequential
+    if args.seed is not None:
+        utils.set_random_seed(args.seed)
+    out = args.out or os.path.join("runs", f"{args.model}_{args.dataset}")
+    os.makedirs(out, exist_ok=True)
+    (x_train, y_train), (x_test, y_test), class_names = load_dataset(args.dataset, args.limit)
+    kwargs = {"modern": True} if args.modern else {}
+    model = builder(input_shape=x_train.shape[1:], classes=len(class_names), **kwargs)
+    if args.augment:
+        model = Sequential([layers.Input(shape=x_train.shape[1:]), *augmentation(args.dataset), model],
+                           name=f"{model.name}_augmented")
+    optimizer = optimizers.get(args.optimizer)
+    if args.lr is not None:
+        optimizer.learning_rate = args.lr
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    print(f"nerve: training {args.model}{' (modern)' if args.modern else ''} on {args.dataset}: "
+          f"{len(x_train)} training samples, {args.epochs} epochs, batch {args.batch_size}, "
+          f"{args.optimizer} lr={float(_learning_rate(optimizer)):g}", flush=True)
+    log = os.path.join(out, "history.csv")
+    started = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
+                        validation_split=args.validation_split or 0.0, verbose=args.verbose,
+                        callbacks=[callbacks.CSVLogger(log)])
+    train_seconds = time.perf_counter() - started
+    model_path = os.path.join(out, "model.nerve")
+    model.save(model_path)
+    results = _test_report(model, x_test, y_test, args.batch_size)
+    results.update(model=args.model, modern=bool(args.modern), dataset=args.dataset, epochs=args.epochs,
+                   batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=float(_learning_rate(optimizer)),
+                   augment=bool(args.augment), seed=args.seed, train_samples=len(x_train),
+                   train_seconds=round(train_seconds, 1), params=model.count_params())
+    _print_report(results, train_seconds)
+    with open(os.path.join(out, "metrics.json"), "w") as f:
+        json.dump({k: v for k, v in results.items() if k != "probabilities"}, f, indent=2)
+    pictures = _pictures(model, history, log, x_test, y_test, results.pop("probabilities"), class_names, out)
+    print(f"wrote {model_path}, {log}, {os.path.join(out, 'metrics.json')}")
+    print("pictures: " + ", ".join(pictures))
+
+
+def cmd_evaluate(args, parser):
+    from .models import load_model
+    model = load_model(_existing_file(args.model_file, parser))
+    _, (x_test, y_test), _ = load_dataset(args.dataset)
+    if args.limit:
+        x_test, y_test = x_test[:args.limit], y_test[:args.limit]
+    results = _test_report(model, x_test, y_test, args.batch_size)
+    _print_report(results)
+
+
+def cmd_predict(args, parser):
+    from .models import load_model
+    model = load_model(_existing_file(args.model_file, parser))
+    import numpy
+    _, height, width, channels = _input_shape(model)
+    images = numpy.stack([_read_image(_existing_file(p, parser), height, width, channels, args.invert, parser)
+                          for p in args.images])
+    probabilities = numpy.asarray(model.predict(images, verbose=0))
+    names = _class_names(args.dataset, probabilities.shape[-1])
+    for path, row in zip(args.images, probabilities):
+        top = numpy.argsort(row)[::-1][:3]
+        ranked = ", ".join(f"{names[i]} ({row[i]:.1%})" for i in top)
+        print(f"{path}: {ranked}")
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+def _builder(name, parser):
+    from . import applications
+    try:
+        return applications.get(name)
+    except ValueError:
+        parser.error(f"unknown model {name!r}; built-in models: {', '.join(applications.names())}")
+
+
+def _model_from_name_or_file(name, parser, modern=False):
+    if os.path.isfile(name):
+        from .models import load_model
+        return load_model(name)
+    builder = _builder(name, parser)
+    return builder(modern=True) if modern else builder()
+
+
+def _existing_file(path, parser):
+    if not os.path.isfile(path):
+        parser.error(f"no such file: {path}")
+    return path
+
+
+def _learning_rate(optimizer):
+    rate = getattr(optimizer, "learning_rate", None)
+    return rate.numpy() if hasattr(rate, "numpy") else rate
+
+
+def _input_shape(model):
+    shape = getattr(model, "input_shape", None)
+    if shape is None or len(shape) != 4:
+        raise SystemExit(f"nerve predict: the model takes inputs of shape {shape}, not images")
+    return shape
+
+
+def _read_image(path, height, width, channels, invert, parser):
+    """An image file as float32 (height, width, channels) in [0, 1]."""
+    import numpy
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+            array = numpy.asarray(image, dtype="float32") / numpy.float32(255)
+    except (UnidentifiedImageError, OSError) as err:
+        parser.error(f"cannot read image {path}: {err}")
+    if invert:
+        array = 1 - array
+    return array.reshape(height, width, channels)
+
+
+def _class_names(dataset, count):
+    if dataset:
+        from . import datasets
+        names = getattr(getattr(datasets, dataset), "CLASS_NAMES", None)
+        if names and len(names) == count:
+            return list(names)
+    return [str(i) for i in range(count)]
+
+
+def _test_report(model, x_test, y_test, batch_size):
+    """Test loss (cross-entropy), accuracy and top-5 error from one pass of predictions."""
+    import numpy
+    probabilities = numpy.asarray(model.predict(x_test, batch_size=batch_size, verbose=0))
+    picked = probabilities[numpy.arange(len(y_test)), y_test]
+    loss = float(-numpy.log(numpy.clip(picked, 1e-7, 1.0)).mean())
+    accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
+    top5 = numpy.argsort(probabilities, axis=1)[:, -5:]
+    top5_error = 1.0 - float((top5 == y_test[:, None]).any(axis=1).mean())
+    return {"test_loss": round(loss, 5), "test_accuracy": round(accuracy, 5), "test_top5_error": round(top5_error, 5),
+            "test_samples": len(y_test), "probabilities": probabilities}
+
+
+def _print_report(results, train_seconds=None):
+    timing = f" (trained in {train_seconds:.1f} s)" if train_seconds is not None else ""
+    print(f"test loss {results['test_loss']:.4f} - test accuracy {results['test_accuracy']:.2%} - "
+          f"top-5 error {results['test_top5_error']:.2%} on {results['test_samples']} test images{timing}")
+
+
+def _pictures(model, history, log, x_test, y_test, probabilities, class_names, out):
+    from . import visualize
+    from .visualize.filters import conv_layers
+    written = []
+
+    def draw(name, fn, *args, **kwargs):
+        path = os.path.join(out, name)
+        fn(*args, path, **kwargs)
+        written.append(path)
+
+    draw("history.png", visualize.plot_history, history)
+    core = _core_model(model)
+    if conv_layers(core):
+        draw("filters.png", visualize.plot_filters, core)
+        draw("feature_maps.png", visualize.plot_feature_maps, core, x_test[0])
+    draw("confusion_matrix.png", visualize.plot_confusion_matrix, y_test, probabilities, class_names=class_names)
+    draw("misclassified.png", visualize.plot_misclassified, x_test, y_test, probabilities, class_names=class_names)
+    return written
+
+
+def _core_model(model):
+    """The trained network inside an augmented wrapper (the pictures skip the augmentation)."""
+    inner = [layer for layer in model.layers if getattr(layer, "layers", None)]
+    return inner[-1] if len(inner) == 1 and model.name.endswith("_augmented") else model
+
+
+# ---- the parser -------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line: ``nerve train: error: ... (see nerve train --help)``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    parser = _Parser(prog="nerve", description="Train, evaluate and query nerve's built-in models.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = commands.add_parser("models", help="list the built-in models")
+    p.set_defaults(run=cmd_models, parser=p)
+
+    p = commands.add_parser("summary", help="print a model's layers, shapes and parameter counts")
+    p.add_argument("model", metavar="MODEL", help="a built-in model name or a saved model file")
+    p.add_argument("--modern", action="store_true", help="LeNet-5 with ReLU and max pooling")
+    p.set_defaults(run=cmd_summary, parser=p)
+
+    p = commands.add_parser("train", help="train a built-in model on a dataset and write a run folder")
+    p.add_argument("model", metavar="MODEL", help="a built-in model (see `nerve models`)")
+    p.add_argument("--dataset", required=True, choices=DATASETS)
+    p.add_argument("--epochs", type=_positive_int, default=DEFAULTS["epochs"])
+    p.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
+    p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: the optimizer's)")
+    p.add_argument("--augment", action="store_true", help="random shifts, rotations and zooms in training")
+    p.add_argument("--modern", action="store_true", help="LeNet-5 with ReLU and max pooling")
+    p.add_argument("--seed", type=int, default=None, help="seed for weights, shuffling and augmentation")
+    p.add_argument("--validation-split", type=_fraction, default=DEFAULTS["validation_split"],
+                   help="fraction of the training data held out for validation (default 0.1)")
+    p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                   help="train on the first N training samples only (quick runs)")
+    p.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/MODEL_DATASET)")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar, 2: a line per epoch")
+    p.set_defaults(run=cmd_train, parser=p)
+
+    p = commands.add_parser("evaluate", help="test a saved model on a dataset's test set")
+    p.add_argument("model_file", metavar="MODEL_FILE")
+    p.add_argument("--dataset", required=True, choices=DATASETS)
+    p.add_argument("--batch-size", type=_positive_int, default=256)
+    p.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="the first N test images only")
+    p.set_defaults(run=cmd_evaluate, parser=p)
+
+    p = commands.add_parser("predict", help="classify image files (PNG, JPEG) with a saved model")
+    p.add_argument("model_file", metavar="MODEL_FILE")
+    p.add_argument("images", metavar="IMAGE", nargs="+")
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="name the classes as this dataset does")
+    p.add_argument("--invert", action="store_true",
+                   help="invert the pixels (dark digits on light paper -> MNIST's light on dark)")
+    p.set_defaults(run=cmd_predict, parser=p)
+    return parser
+
+
+def _number(text, kind):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, received {text!r}") from None
+
+
+def _positive_int(text):
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text}")
+    return value
+
+
+def _positive_float(text):
+    value = _number(text, float)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text}")
+    return value
+
+
+def _fraction(text):
+    value = _number(text, float)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), received {text}")
+    return value
+
+
+def main(argv=None):
+    """Run the ``nerve`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .datasets import DatasetError
+    try:
+        args.run(args, args.parser)
+    except DatasetError as err:
+        print(f"nerve {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nerve: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
