@@ -1,1 +1,477 @@
-__all__ = []
+"""Activation functions, named and called as ``keras.ops`` (plus nerve's ``step`` and ``maxout``).
+
+Each is a Function with an analytic backward, computed without overflow for
+any finite input and without leaving the input's float dtype. Where the
+derivative has a kink, the convention is stated in the docstring (as PyTorch:
+relu'(0) = 0, leaky_relu'(0) = negative_slope, relu6'(0) = relu6'(6) = 0).
+"""
+
+import math
+
+from .. import backend
+from ..autodiff import Function
+from ..tensor import Tensor, as_tensor
+from .reduction import normalize_axis
+
+__all__ = [
+    "elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_sigmoid",
+    "log_softmax", "maxout", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus",
+    "softsign", "step", "swish", "tanh",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _sigmoid(x):
+    """σ(x) = 1/(1 + e^(−x)) on a raw array in 4 passes; −x is capped just below
+    log(dtype max) so that e^(−x) never overflows (σ is then below 1/max anyway)."""
+    xp = backend.array_module(x)
+    cap = 0.999 * math.log(float(xp.finfo(x.dtype).max))
+    y = xp.negative(x)
+    xp.minimum(y, cap, out=y)
+    xp.exp(y, out=y)
+    y += 1
+    return xp.reciprocal(y, out=y)
+
+
+def _softplus(x):
+    """log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)) on a raw array (no overflow)."""
+    xp = backend.array_module(x)
+    y = xp.abs(x)
+    xp.negative(y, out=y)
+    xp.exp(y, out=y)
+    xp.log1p(y, out=y)
+    y += xp.maximum(x, 0)
+    return y
+
+
+# erfc(z) = t·exp(−z² + Σₖ cₖ Tₖ(2t − 1)) with t = 2/(2 + z), z >= 0: a Chebyshev fit of the
+# smooth remainder (as in Numerical Recipes, 3rd ed. §6.2.2), computed here with mpmath;
+# relative error of erfc below 2e-16 on the whole half-line.
+_ERFC_CHEB = (
+    -0.65132685989085472, 0.64196979235649026, 0.019476473204185836, -0.0095615147868086316,
+    -0.00094659534448203687, 0.00036683949785276145, 4.2523324806907772e-5, -2.0278578112534243e-5,
+    -1.6242900046470255e-6, 1.3036558355805232e-6, 1.5626441722066143e-8, -8.5238095914926543e-8,
+    6.5290544390988515e-9, 5.0593434955514689e-9, -9.9136415649303309e-10, -2.2736512229318359e-10,
+    9.6467911020155268e-11, 2.3940380830391147e-12, -6.8860275264975534e-12, 8.9448792730907257e-13,
+    3.1309213993429581e-13, -1.1270822361367252e-13, 3.8109052551892321e-16, 7.106097613609237e-15,
+    -1.5230282014571043e-15, -9.457494571291234e-17, 1.210237189224279e-16, -2.816663087747177e-17,
+)
+
+
+def _erf(x):
+    """erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt on a raw array (NumPy has none), accurate to ~1e-16."""
+    xp = backend.array_module(x)
+    z = xp.abs(x)
+    t = 2 / (2 + z)
+    y = 2 * t - 1
+    b1 = xp.zeros_like(t)      # Clenshaw's recurrence for Σ cₖ Tₖ(y)
+    b2 = xp.zeros_like(t)
+    for c in reversed(_ERFC_CHEB[1:]):
+        b1, b2 = 2 * y * b1 - b2 + c, b1
+    series = y * b1 - b2 + _ERFC_CHEB[0]
+    erfc = t * xp.exp(series - z * z)
+    return xp.sign(x) * (1 - erfc)
+
+
+# ---- elementwise activations --------------------------------------------------------
+
+class Sigmoid(Function):
+    """y = σ(x) = 1/(1 + e^(−x));  dy/dx = y(1 − y)"""
+
+    def forward(self, x):
+        self.y = _sigmoid(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * self.y * (1 - self.y),)
+
+
+class LogSigmoid(Function):
+    """y = log σ(x) = −softplus(−x);  dy/dx = σ(−x) = 1 − σ(x)"""
+
+    def forward(self, x):
+        self.x = x
+        return -_softplus(-x)
+
+    def backward(self, gy):
+        return (gy * _sigmoid(-self.x),)
+
+
+class Tanh(Function):
+    """y = tanh x;  dy/dx = 1 − y²"""
+
+    def forward(self, x):
+        self.y = backend.array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * (1 - self.y * self.y),)
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dy/dx = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0)"""
+
+    def forward(self, x):
+        self.y = backend.array_module(x).maximum(x, 0)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * (self.y > 0),)
+
+
+class ReLU6(Function):
+    """y = min(max(x, 0), 6);  dy/dx = 1 for 0 < x < 6, else 0"""
+
+    def forward(self, x):
+        self.y = backend.array_module(x).clip(x, 0, 6)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * ((self.y > 0) & (self.y < 6)),)
+
+
+class LeakyReLU(Function):
+    """y = x for x > 0, negative_slope·x otherwise;  dy/dx = 1 for x > 0, negative_slope for x <= 0"""
+
+    def __init__(self, negative_slope):
+        self.slope = negative_slope
+
+    def forward(self, x):
+        self.positive = x > 0
+        return backend.array_module(x).where(self.positive, x, x * self.slope)
+
+    def backward(self, gy):
+        return (backend.array_module(gy).where(self.positive, gy, gy * self.slope),)
+
+
+class ELU(Function):
+    """y = scale·(x for x > 0, α(eˣ − 1) otherwise);  dy/dx = scale·(1 for x > 0, α·eˣ otherwise)
+
+    ELU is scale = 1; SELU is α = 1.67326…, scale = 1.05070…
+    """
+
+    def __init__(self, alpha, scale=1.0):
+        self.alpha, self.scale = alpha, scale
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        self.x = x
+        negative = xp.expm1(xp.minimum(x, 0)) * self.alpha
+        y = xp.where(x > 0, x, negative)
+        return y * self.scale if self.scale != 1.0 else y
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        x = self.x
+        local = xp.where(x > 0, 1, xp.exp(xp.minimum(x, 0)) * self.alpha).astype(gy.dtype, copy=False)
+        if self.scale != 1.0:
+            local *= self.scale
+        return (gy * local,)
+
+
+class GELU(Function):
+    """Gaussian error linear unit.
+
+    exact:        y = x·Φ(x) = x·(1 + erf(x/√2))/2;   dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
+    approximate:  y = x·c(x), c = (1 + tanh u)/2, u = √(2/π)·(x + 0.044715x³);
+                  dy/dx = c + x·(1 − tanh²u)/2 · √(2/π)·(1 + 0.134145x²)
+    """
+
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        self.x = x
+        if self.approximate:
+            self.t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            cdf = 0.5 * (1 + self.t)
+        else:
+            cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
+        self.cdf = cdf
+        return x * cdf
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        x = self.x
+        if self.approximate:
+            du = _SQRT_2_OVER_PI * (1 + 0.134145 * x * x)
+            local = self.cdf + 0.5 * x * (1 - self.t * self.t) * du
+        else:
+            local = self.cdf + x * xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return (gy * local,)
+
+
+class Softplus(Function):
+    """y = log(1 + eˣ), as max(x, 0) + log(1 + e^(−|x|));  dy/dx = σ(x)"""
+
+    def forward(self, x):
+        self.x = x
+        return _softplus(x)
+
+    def backward(self, gy):
+        return (gy * _sigmoid(self.x),)
+
+
+class Softsign(Function):
+    """y = x/(1 + |x|);  dy/dx = 1/(1 + |x|)²"""
+
+    def forward(self, x):
+        self.d = 1 + backend.array_module(x).abs(x)
+        return x / self.d
+
+    def backward(self, gy):
+        return (gy / (self.d * self.d),)
+
+
+class SiLU(Function):
+    """y = x·σ(x) (swish);  dy/dx = σ(x)·(1 + x·(1 − σ(x)))"""
+
+    def forward(self, x):
+        self.x = x
+        self.s = _sigmoid(x)
+        return x * self.s
+
+    def backward(self, gy):
+        s = self.s
+        return (gy * s * (1 + self.x * (1 - s)),)
+
+
+class HardSigmoid(Function):
+    """y = relu6(x + 3)/6 = clip(x/6 + 1/2, 0, 1) (Keras 3, PyTorch);  dy/dx = 1/6 for −3 < x < 3, else 0"""
+
+    def forward(self, x):
+        self.y = backend.array_module(x).clip(x / 6 + 0.5, 0, 1)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * ((self.y > 0) & (self.y < 1)) / 6,)
+
+
+class HardSiLU(Function):
+    """y = x·hard_sigmoid(x);  dy/dx = 0 for x <= −3, x/3 + 1/2 for −3 < x < 3, 1 for x >= 3 (as PyTorch)"""
+
+    def forward(self, x):
+        self.x = x
+        return x * backend.array_module(x).clip(x / 6 + 0.5, 0, 1)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        x = self.x
+        local = xp.where(x <= -3, 0, xp.where(x >= 3, 1, x / 3 + 0.5)).astype(gy.dtype, copy=False)
+        return (gy * local,)
+
+
+def _unary(function_class, x, *args):
+    x = as_tensor(x)
+    if not backend.is_float_dtype(x.dtype):
+        x = as_tensor(x, backend.floatx())
+    return function_class(*args)(x)
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e^(−x)), without overflow for large |x|;  σ' = σ(1 − σ)."""
+    return _unary(Sigmoid, x)
+
+
+def log_sigmoid(x):
+    """log σ(x) = −softplus(−x), stable for large |x|;  derivative σ(−x)."""
+    return _unary(LogSigmoid, x)
+
+
+def tanh(x):
+    """Hyperbolic tangent;  tanh' = 1 − tanh²."""
+    return _unary(Tanh, x)
+
+
+def relu(x):
+    """max(x, 0);  gradient 1 where x > 0, 0 where x <= 0 (relu'(0) = 0).
+
+    Example:
+        >>> relu(Tensor([-1.0, 0.0, 2.0])).numpy()
+        array([0., 0., 2.], dtype=float32)
+    """
+    return _unary(ReLU, x)
+
+
+def relu6(x):
+    """min(max(x, 0), 6);  gradient 1 on 0 < x < 6, 0 elsewhere (also at 0 and 6)."""
+    return _unary(ReLU6, x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x for x > 0, negative_slope·x otherwise (Keras's default slope 0.2);
+    gradient 1 for x > 0, negative_slope for x <= 0."""
+    return _unary(LeakyReLU, x, negative_slope)
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, α(eˣ − 1) otherwise;  gradient 1 for x > 0, α·eˣ otherwise."""
+    return _unary(ELU, x, alpha)
+
+
+def selu(x):
+    """scale·elu(x, α) with α = 1.6732632…, scale = 1.0507009… (self-normalizing)."""
+    return _unary(ELU, x, _SELU_ALPHA, _SELU_SCALE)
+
+
+def gelu(x, approximate=True):
+    """x·Φ(x), Φ the standard normal CDF; with ``approximate`` (Keras's default) the tanh form
+    x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2, as PyTorch's gelu(approximate='tanh')."""
+    return _unary(GELU, x, bool(approximate))
+
+
+def softplus(x):
+    """log(1 + eˣ), computed as max(x, 0) + log1p(e^(−|x|));  softplus' = σ."""
+    return _unary(Softplus, x)
+
+
+def softsign(x):
+    """x/(1 + |x|);  derivative 1/(1 + |x|)²."""
+    return _unary(Softsign, x)
+
+
+def silu(x):
+    """x·σ(x) (also called swish);  derivative σ(x)(1 + x(1 − σ(x)))."""
+    return _unary(SiLU, x)
+
+
+swish = silu
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3)/6 (Keras 3 and PyTorch's hardsigmoid);  gradient 1/6 on −3 < x < 3, else 0."""
+    return _unary(HardSigmoid, x)
+
+
+def hard_silu(x):
+    """x·hard_sigmoid(x) (hard swish, MobileNetV3)."""
+    return _unary(HardSiLU, x)
+
+
+hard_swish = hard_silu
+
+
+def step(x):
+    """Heaviside step: 1 where x >= 0, 0 where x < 0 (the perceptron's convention: step(0) = 1).
+
+    Piecewise constant, so it carries no gradient: the result never requires grad.
+    The result has x's float dtype (floatx() for integer input).
+    """
+    x = as_tensor(x)
+    dtype = x.dtype if backend.is_float_dtype(x.dtype) else backend.floatx()
+    return Tensor._wrap((x.data >= 0).astype(dtype))
+
+
+# ---- activations over an axis --------------------------------------------------------
+
+def _max_for_shift(x, axes):
+    """max over ``axes`` (kept), with non-finite maxima (all −inf rows) replaced by 0."""
+    xp = backend.array_module(x)
+    m = x.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+class Softmax(Function):
+    """yᵢ = e^(xᵢ − m)/Σⱼ e^(xⱼ − m), m = max x (no overflow);  dx = y·(g − Σ g·y)"""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        y = x - _max_for_shift(x, self.axes)
+        xp.exp(y, out=y)
+        y /= y.sum(axis=self.axes, keepdims=True)
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        gx = gy * self.y
+        gx -= self.y * gx.sum(axis=self.axes, keepdims=True)
+        return (gx,)
+
+
+class LogSoftmax(Function):
+    """yᵢ = xᵢ − m − log Σⱼ e^(xⱼ − m), m = max x;  dx = g − softmax(x)·Σ g, softmax = eʸ"""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        y = x - _max_for_shift(x, self.axes)
+        y -= xp.log(xp.exp(y).sum(axis=self.axes, keepdims=True))
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        return (gy - xp.exp(self.y) * gy.sum(axis=self.axes, keepdims=True),)
+
+
+def softmax(x, axis=-1):
+    """e^x / Σ e^x over ``axis`` (an int or a tuple), shifted by the max so it never overflows.
+
+    Example:
+        >>> softmax(Tensor([[1000.0, 1000.0]])).numpy()
+        array([[0.5, 0.5]], dtype=float32)
+    """
+    x = as_tensor(x)
+    return _unary(Softmax, x, normalize_axis(axis, x.ndim, "softmax"))
+
+
+def log_softmax(x, axis=-1):
+    """x − logsumexp(x) over ``axis`` (an int or a tuple): finite for any finite logits."""
+    x = as_tensor(x)
+    return _unary(LogSoftmax, x, normalize_axis(axis, x.ndim, "log_softmax"))
+
+
+class Maxout(Function):
+    """Splits ``axis`` (size k·num_units) into num_units contiguous groups of k and keeps each
+    group's max:  yᵤ = max_{j<k} x[u·k + j].  The gradient goes to the (first) argmax of each group."""
+
+    def __init__(self, num_units, axis):
+        self.num_units, self.axis = num_units, axis
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        self.shape = x.shape
+        a = self.axis
+        k = x.shape[a] // self.num_units
+        grouped = x.reshape(x.shape[:a] + (self.num_units, k) + x.shape[a + 1:])
+        self.index = xp.expand_dims(grouped.argmax(axis=a + 1), a + 1)
+        return xp.take_along_axis(grouped, self.index, axis=a + 1).squeeze(a + 1)
+
+    def backward(self, gy):
+        xp = backend.array_module(gy)
+        a = self.axis
+        k = self.shape[a] // self.num_units
+        positions = xp.arange(k).reshape((k,) + (1,) * (gy.ndim - a - 1))
+        gx = (positions == self.index) * xp.expand_dims(gy, a + 1)
+        return (gx.reshape(self.shape),)
+
+
+def maxout(x, num_units, axis=-1):
+    """Maxout (Goodfellow et al., 2013): max over each of ``num_units`` groups of ``axis``.
+
+    Args:
+        x: tensor whose ``axis`` has size k·num_units.
+        num_units: number of groups (output size along ``axis``).
+        axis: the axis to split into groups of k contiguous entries.
+    Returns:
+        Tensor of x's shape with ``axis`` of size num_units.
+    """
+    x = as_tensor(x)
+    axis = normalize_axis(axis, x.ndim, "maxout")[0]
+    if not isinstance(num_units, int) or num_units < 1 or x.shape[axis] % num_units:
+        raise ValueError(
+            f"maxout: num_units must be a positive divisor of axis {axis}'s size {x.shape[axis]} "
+            f"(input shape {x.shape}), received num_units={num_units!r}"
+        )
+    return _unary(Maxout, x, num_units, axis)

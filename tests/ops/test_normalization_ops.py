@@ -1,0 +1,232 @@
+"""Normalization ops: float64 gradient checks, values and gradients against PyTorch, dtypes and errors."""
+
+import numpy as np
+import pytest
+
+from nerve import Tensor, ops
+from nerve.testing import gradcheck
+
+R = np.random.default_rng(11)
+
+
+def rnd(*shape):
+    return R.standard_normal(shape)
+
+
+def run(fn, arrays, upstream):
+    """Values of fn and the gradients of every array, with nerve."""
+    tensors = [None if a is None else Tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*tensors)
+    out.backward(upstream)
+    return out.numpy(), [None if t is None else t.grad.numpy() for t in tensors]
+
+
+def run_torch(torch, fn, arrays, upstream):
+    tensors = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*tensors)
+    out.backward(torch.tensor(upstream))
+    return out.detach().numpy(), [None if t is None else t.grad.numpy() for t in tensors]
+
+
+def assert_close(ours, theirs, tol):
+    values, grads = ours
+    ref_values, ref_grads = theirs
+    np.testing.assert_allclose(values, ref_values, rtol=tol, atol=tol)
+    for i, (g, ref) in enumerate(zip(grads, ref_grads)):
+        if g is not None:
+            np.testing.assert_allclose(g, ref, rtol=tol, atol=tol, err_msg=f"gradient of input {i}")
+
+
+def to_channels_first(torch, x):
+    return x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
+
+
+def to_channels_last(torch, x):
+    return x.permute(0, *range(2, x.ndim), 1)
+
+
+# ---- fused_batch_normalization (training) ------------------------------------------------
+
+@pytest.mark.parametrize("shape,axis", [((5, 3), -1), ((2, 3, 3, 4), -1), ((1, 3, 2, 5), 3),
+                                        ((2, 3, 4), 1), ((3, 2, 2), (1, 2))])
+@pytest.mark.parametrize("affine", [True, False])
+def test_fused_batch_norm_gradients(shape, axis, affine):
+    kept = [shape[a] for a in ((axis,) if isinstance(axis, int) else axis)]
+    params = [R.uniform(0.5, 2, kept), rnd(*kept)] if affine else [None, None]
+    fn = lambda x, *p: ops.fused_batch_normalization(x, *(p if affine else (None, None)), axis=axis, epsilon=1e-3)[0]
+    assert gradcheck(fn, rnd(*shape), *[p for p in params if p is not None])
+
+
+def test_fused_batch_norm_scale_only_and_offset_only():
+    x = rnd(4, 3)
+    assert gradcheck(lambda x, s: ops.fused_batch_normalization(x, s, None)[0], x, R.uniform(0.5, 2, 3))
+    assert gradcheck(lambda x, b: ops.fused_batch_normalization(x, None, b)[0], x, rnd(3))
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 5, 5, 4), (1, 4, 3, 6)])
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-10)])
+def test_fused_batch_norm_against_torch(torch, shape, dtype, tol):
+    x, gamma, beta = rnd(*shape).astype(dtype) * 3 + 1, R.uniform(0.5, 2, shape[-1]).astype(dtype), rnd(shape[-1]).astype(dtype)
+    g = rnd(*shape).astype(dtype)
+    y, mean, var = ops.fused_batch_normalization(x, gamma, beta, epsilon=1e-3)
+    assert y.dtype == mean.dtype == var.dtype == dtype
+    assert not mean.requires_grad and not var.requires_grad and mean.shape == (shape[-1],)
+    axes = tuple(range(len(shape) - 1))
+    np.testing.assert_allclose(mean.numpy(), x.mean(axes), rtol=tol, atol=tol)
+    np.testing.assert_allclose(var.numpy(), x.var(axes), rtol=tol, atol=tol)   # biased
+
+    def reference(x, w, b):
+        out = torch.nn.functional.batch_norm(to_channels_first(torch, x), None, None, w, b, training=True, eps=1e-3)
+        return to_channels_last(torch, out)
+
+    ours = run(lambda *t: ops.fused_batch_normalization(*t, epsilon=1e-3)[0], [x, gamma, beta], g)
+    assert all(grad.dtype == dtype for grad in ours[1])
+    assert_close(ours, run_torch(torch, reference, [x, gamma, beta], g), tol)
+
+
+def test_fused_batch_norm_channels_first_axis():
+    x = rnd(3, 4, 2, 2)
+    y = ops.fused_batch_normalization(x, None, None, axis=1, epsilon=0.0)[0].numpy()
+    expected = (x - x.mean((0, 2, 3), keepdims=True)) / x.std((0, 2, 3), keepdims=True)
+    np.testing.assert_allclose(y, expected, atol=1e-12)
+
+
+def test_fused_batch_norm_rejects_wrong_parameter_shape():
+    with pytest.raises(ValueError, match=r"fused_batch_normalization: scale must have shape \(4,\)"):
+        ops.fused_batch_normalization(rnd(2, 4), np.ones(3), None)
+
+
+# ---- batch_normalization (given statistics) -----------------------------------------------
+
+@pytest.mark.parametrize("shape,axis", [((4, 3), -1), ((2, 3, 2, 3), 3), ((2, 3, 4), 1), ((1, 5), 1)])
+def test_batch_normalization_gradients(shape, axis):
+    c = shape[axis]
+    inputs = [rnd(*shape), rnd(c), R.uniform(0.5, 2, c), rnd(c), R.uniform(0.5, 2, c)]
+    assert gradcheck(lambda x, m, v, b, s: ops.batch_normalization(x, m, v, axis, b, s, epsilon=1e-3), *inputs)
+    assert gradcheck(lambda x, m, v: ops.batch_normalization(x, m, v, axis), *inputs[:3])
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_batch_normalization_against_torch(torch, dtype, tol):
+    c = 4
+    arrays = [rnd(3, 2, 2, c), rnd(c), R.uniform(0.5, 2, c), rnd(c), R.uniform(0.5, 2, c)]
+    arrays = [a.astype(dtype) for a in arrays]
+    g = rnd(3, 2, 2, c).astype(dtype)
+
+    def reference(x, m, v, b, s):
+        return (x - m) / torch.sqrt(v + 1e-3) * s + b
+
+    ours = run(lambda x, m, v, b, s: ops.batch_normalization(x, m, v, -1, offset=b, scale=s), arrays, g)
+    assert ours[0].dtype == dtype
+    assert_close(ours, run_torch(torch, reference, arrays, g), tol)
+    y = torch.nn.functional.batch_norm(to_channels_first(torch, torch.tensor(arrays[0])), torch.tensor(arrays[1]),
+                                       torch.tensor(arrays[2]), torch.tensor(arrays[4]), torch.tensor(arrays[3]),
+                                       training=False, eps=1e-3)
+    np.testing.assert_allclose(ours[0], to_channels_last(torch, y).numpy(), rtol=tol, atol=tol)
+
+
+def test_batch_normalization_rejects_wrong_statistics_shape():
+    with pytest.raises(ValueError, match="batch_normalization: variance must have shape"):
+        ops.batch_normalization(rnd(2, 3), np.zeros(3), np.ones(2), axis=-1)
+
+
+# ---- moments ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("axes,keepdims", [((0,), False), ((0, 2), True), ([1], False), ((0, 1, 2), False)])
+def test_moments(axes, keepdims):
+    x = rnd(3, 4, 5)
+    mean, var = ops.moments(x, axes, keepdims=keepdims)
+    np.testing.assert_allclose(mean.numpy(), x.mean(tuple(axes), keepdims=keepdims))
+    np.testing.assert_allclose(var.numpy(), x.var(tuple(axes), keepdims=keepdims))
+    small = rnd(2, 3, 2)
+    assert gradcheck(lambda t: ops.moments(t, axes, keepdims)[0], small)
+    assert gradcheck(lambda t: ops.moments(t, axes, keepdims)[1], small)
+
+
+# ---- layer, group, instance normalization ----------------------------------------------------
+
+@pytest.mark.parametrize("shape,axis", [((3, 5), -1), ((1, 4), -1), ((2, 3, 4), (1, 2)), ((2, 3, 4), 1)])
+def test_layer_norm_gradients(shape, axis):
+    axes = (axis,) if isinstance(axis, int) else axis
+    kept = [shape[a] for a in axes]
+    fn = lambda x, s, b: ops.layer_normalization(x, s, b, axis=axis, epsilon=1e-3)
+    assert gradcheck(fn, rnd(*shape), R.uniform(0.5, 2, kept), rnd(*kept))
+    assert gradcheck(lambda x: ops.layer_normalization(x, axis=axis), rnd(*shape))
+
+
+@pytest.mark.parametrize("shape,axis", [((4, 7), -1), ((2, 5, 6), -1), ((2, 3, 4), (1, 2))])
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-10)])
+def test_layer_norm_against_torch(torch, shape, axis, dtype, tol):
+    axes = (axis % len(shape),) if isinstance(axis, int) else axis
+    kept = tuple(shape[a] for a in axes)
+    arrays = [(rnd(*shape) * 2 + 1).astype(dtype), R.uniform(0.5, 2, kept).astype(dtype), rnd(*kept).astype(dtype)]
+    g = rnd(*shape).astype(dtype)
+    ours = run(lambda x, s, b: ops.layer_normalization(x, s, b, axis=axis, epsilon=1e-3), arrays, g)
+    assert ours[0].dtype == dtype and all(grad.dtype == dtype for grad in ours[1])
+    theirs = run_torch(torch, lambda x, s, b: torch.nn.functional.layer_norm(x, kept, s, b, eps=1e-3), arrays, g)
+    assert_close(ours, theirs, tol)
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 3, 3, 6), 3), ((1, 5, 4), 2), ((3, 4), 2), ((2, 2, 3), 3), ((2, 2, 2), 1)])
+def test_group_norm_gradients(shape, groups):
+    c = shape[-1]
+    fn = lambda x, s, b: ops.group_normalization(x, groups, s, b)
+    assert gradcheck(fn, rnd(*shape), R.uniform(0.5, 2, c), rnd(c))
+    assert gradcheck(lambda x: ops.group_normalization(x, groups), rnd(*shape))
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 5, 4, 6), 3), ((1, 7, 4), 2), ((3, 3, 4), 4)])
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-10)])
+def test_group_norm_against_torch(torch, shape, groups, dtype, tol):
+    c = shape[-1]
+    arrays = [(rnd(*shape) * 2 - 1).astype(dtype), R.uniform(0.5, 2, c).astype(dtype), rnd(c).astype(dtype)]
+    g = rnd(*shape).astype(dtype)
+    ours = run(lambda x, s, b: ops.group_normalization(x, groups, s, b, epsilon=1e-3), arrays, g)
+    assert ours[0].dtype == dtype
+
+    def reference(x, s, b):
+        out = torch.nn.functional.group_norm(to_channels_first(torch, x), groups, s, b, eps=1e-3)
+        return to_channels_last(torch, out)
+
+    assert_close(ours, run_torch(torch, reference, arrays, g), tol)
+
+
+def test_group_norm_rejects_groups_that_do_not_divide_channels():
+    with pytest.raises(ValueError, match="group_normalization: groups must be a positive divisor of the number of channels 6"):
+        ops.group_normalization(rnd(2, 3, 6), 4)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 3, 2), (1, 5, 3), (2, 2, 2, 2, 1)])
+def test_instance_norm_gradients(shape):
+    c = shape[-1]
+    assert gradcheck(lambda x, s, b: ops.instance_normalization(x, s, b), rnd(*shape), R.uniform(0.5, 2, c), rnd(c))
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-10)])
+def test_instance_norm_against_torch_and_group_norm(torch, dtype, tol):
+    shape = (3, 5, 4, 3)
+    arrays = [(rnd(*shape) * 2).astype(dtype), R.uniform(0.5, 2, 3).astype(dtype), rnd(3).astype(dtype)]
+    g = rnd(*shape).astype(dtype)
+    ours = run(lambda x, s, b: ops.instance_normalization(x, s, b, epsilon=1e-3), arrays, g)
+
+    def reference(x, s, b):
+        out = torch.nn.functional.instance_norm(to_channels_first(torch, x), weight=s, bias=b, eps=1e-3)
+        return to_channels_last(torch, out)
+
+    assert_close(ours, run_torch(torch, reference, arrays, g), tol)
+    as_groups = ops.group_normalization(arrays[0], 3, arrays[1], arrays[2]).numpy()
+    np.testing.assert_allclose(ours[0], as_groups, rtol=tol, atol=tol)
+
+
+def test_normalizations_keep_float32():
+    x = Tensor(rnd(2, 3, 3, 4).astype(np.float32), requires_grad=True)
+    s = Tensor(np.ones(4, np.float32), requires_grad=True)
+    b = Tensor(np.zeros(4, np.float32), requires_grad=True)
+    for fn in (lambda: ops.fused_batch_normalization(x, s, b)[0], lambda: ops.layer_normalization(x, s, b),
+               lambda: ops.group_normalization(x, 2, s, b), lambda: ops.instance_normalization(x, s, b),
+               lambda: ops.batch_normalization(x, b, s, -1, b, s), lambda: ops.moments(x, (0, 1))[1]):
+        x.grad = s.grad = b.grad = None
+        y = fn()
+        y.sum().backward()
+        assert y.dtype == np.float32 and x.grad.dtype == np.float32
+        assert s.grad is None or s.grad.dtype == np.float32
