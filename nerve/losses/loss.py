@@ -64,7 +64,8 @@ def apply_mask(sample_weight, mask, dtype, reduction):
         return sample_weight
     mask = mask.astype(dtype)
     if reduction in ("mean", "sum_over_batch_size"):
-        mask *= mask.size / (float(mask.sum()) + 1e-7)
+        valid = float(mask.sum())
+        mask *= mask.size / valid if valid else 0.0
     mask = Tensor._wrap(mask)
     if sample_weight is None:
         return mask

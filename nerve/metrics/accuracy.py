@@ -13,20 +13,26 @@ def _matches(condition):
     return Tensor._wrap(condition.astype(backend.floatx()))
 
 
+def _per_sample(condition):
+    """0/1 values averaged over the last axis when there is one besides the batch (Keras)."""
+    values = condition.astype(backend.floatx())
+    return Tensor._wrap(values.mean(axis=-1) if values.ndim >= 2 else values)
+
+
 def accuracy(y_true, y_pred):
-    """1 where y_true == y_pred, elementwise (ranks matched through a trailing 1)."""
+    """1 where y_true == y_pred, averaged over the last axis of (batch, d) inputs."""
     y_pred = as_array(y_pred)
     y_true = as_array(y_true, y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return _matches(y_true == y_pred)
+    return _per_sample(y_true == y_pred)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """1 where (y_pred > threshold) equals the 0/1 label, elementwise."""
+    """1 where (y_pred > threshold) equals the 0/1 label, averaged over the last axis of (batch, d)."""
     y_pred = as_array(y_pred)
     y_true = as_array(y_true, y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return _matches((y_pred > threshold).astype(y_true.dtype) == y_true)
+    return _per_sample((y_pred > threshold).astype(y_true.dtype) == y_true)
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -100,6 +106,10 @@ class BinaryAccuracy(MeanMetricWrapper):
     """
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        if threshold is not None and not 0 < threshold < 1:
+            raise ValueError("BinaryAccuracy: invalid value for argument `threshold`. Expected a value "
+                             f"in interval (0, 1). Received: threshold={threshold}")
+        self.threshold = threshold
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 

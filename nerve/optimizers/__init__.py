@@ -9,7 +9,8 @@ from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .nadam import Nadam
-from .optimizer import Optimizer, clip_by_global_norm, global_norm  # noqa: F401
+from .clipping import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
+from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 

@@ -22,6 +22,7 @@ from .. import backend
 from ..autodiff import no_grad
 from ..tensor import Tensor, Variable
 from . import schedules
+from .clipping import clip_by_global_norm, clip_by_norm
 
 
 class Optimizer:
@@ -39,7 +40,7 @@ class Optimizer:
         ema_overwrite_frequency: copy the EMA into the weights every this many iterations.
         loss_scale_factor: gradients are divided by it (pair with ``scale_loss``).
         gradient_accumulation_steps: apply the mean of this many calls' gradients every
-            this many calls (``iterations`` still counts every call, as Keras does).
+            this many calls (``iterations`` then counts applied updates).
         name: the optimizer's name.
     """
 
@@ -85,15 +86,19 @@ class Optimizer:
     # ---- learning rate and step count -----------------------------------------------
     @property
     def iterations(self):
-        """The number of updates applied so far (a Python int)."""
-        return int(self._iterations.data)
+        """The number of updates applied so far (a Python int).
+
+        With ``gradient_accumulation_steps`` this counts applied updates (calls // steps).
+        """
+        calls = int(self._iterations.data)
+        return calls // self.gradient_accumulation_steps if self.gradient_accumulation_steps else calls
 
     @property
     def learning_rate(self):
         """The current learning rate (a float; a schedule is evaluated at ``iterations``)."""
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
-            return float(lr(self.iterations))
+            return float(lr(int(self._iterations.data)))
         if isinstance(lr, Variable):
             return float(lr.data)
         return float(lr())
@@ -102,6 +107,8 @@ class Optimizer:
     def learning_rate(self, value):
         if isinstance(value, schedules.LearningRateSchedule) or (
                 callable(value) and not isinstance(value, Tensor)):
+            if isinstance(self._learning_rate, Variable):        # untrack the float rate's variable
+                self._variables.remove(self._learning_rate)
             self._learning_rate = value
             return
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
@@ -185,6 +192,16 @@ class Optimizer:
         for i, variable in enumerate(self._variables):
             variable.assign(store[str(i)])
 
+    def set_weights(self, weights):
+        """Assign ``weights`` (arrays in ``variables`` order) to the built optimizer's state."""
+        if not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}': set_weights() was called before the optimizer was built; "
+                "call `optimizer.build(trainable_variables)` first."
+            )
+        for variable, weight in zip(self._variables, weights):
+            variable.assign(weight)
+
     def get_state(self):
         """The state as a list of arrays in ``variables`` order (nerve extra)."""
         return [backend.to_numpy(v.data).copy() for v in self._variables]
@@ -218,6 +235,8 @@ class Optimizer:
     def apply(self, grads, trainable_variables=None):
         """One update of ``trainable_variables`` from ``grads`` (Tensors, arrays or None)."""
         grads = list(grads)
+        if not grads:
+            return
         if trainable_variables is None:
             if not self.built:
                 raise ValueError(
@@ -234,6 +253,7 @@ class Optimizer:
         if not self.built:
             self.build([v for v in trainable_variables if v.trainable])
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None and v.trainable]
+        self._check_missing_gradients(grads, trainable_variables, pairs)
         for _, v in pairs:
             if id(v) not in self._index:
                 raise ValueError(
@@ -254,6 +274,18 @@ class Optimizer:
                 if getattr(variable, "constraint", None) is not None:
                     variable.assign(variable.constraint(variable))
         self._iterations.data += 1
+
+    def _check_missing_gradients(self, grads, variables, pairs):
+        """Keras's rule: no gradient at all is an error; some missing is a warning (given once here)."""
+        missing = [v.path for g, v in zip(grads, variables) if g is None and v.trainable]
+        if not pairs and missing:
+            raise ValueError(f"Optimizer '{self.name}': no gradients provided for any variable.")
+        if missing and not getattr(self, "_warned_missing", False):
+            self._warned_missing = True
+            warnings.warn(
+                f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
+                "`model.compile()`, did you forget to provide a `loss` argument?", stacklevel=3,
+            )
 
     def _prepare_gradient(self, gradient, variable):
         data = gradient.data if isinstance(gradient, Tensor) else gradient
@@ -282,7 +314,7 @@ class Optimizer:
     def _accumulate_or_update(self, grads, variables):
         steps = self.gradient_accumulation_steps
         accumulators = [self._slot(self._accumulators, v) for v in variables]
-        if (self.iterations + 1) % steps != 0:
+        if (int(self._iterations.data) + 1) % steps != 0:
             for gradient, acc in zip(grads, accumulators):
                 acc.data += gradient
             return
@@ -297,7 +329,7 @@ class Optimizer:
 
     def _clip_gradients(self, grads):
         if self.clipnorm and self.clipnorm > 0:
-            return [_clip_by_norm(g, self.clipnorm) for g in grads]
+            return [clip_by_norm(g, self.clipnorm) for g in grads]
         if self.global_clipnorm and self.global_clipnorm > 0:
             return clip_by_global_norm(grads, self.global_clipnorm)
         if self.clipvalue and self.clipvalue > 0:
@@ -363,34 +395,3 @@ class Optimizer:
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} learning_rate={self.learning_rate:g}>"
 
-
-def _clip_by_norm(gradient, clip_norm):
-    """g · c / max(‖g‖₂, c)"""
-    xp = backend.array_module(gradient)
-    flat = gradient.reshape(-1)
-    norm = float(xp.sqrt(xp.dot(flat, flat)))
-    if norm <= clip_norm:
-        return gradient
-    return gradient * (clip_norm / norm)
-
-
-def global_norm(grads):
-    """√(Σ ‖g‖₂²) over a list of arrays (None skipped)."""
-    total = 0.0
-    for g in grads:
-        if g is not None:
-            flat = g.reshape(-1)
-            total += float(backend.array_module(g).dot(flat, flat))
-    return total ** 0.5
-
-
-def clip_by_global_norm(grads, clip_norm):
-    """Each g · c / max(‖G‖, c), ‖G‖ the global norm; NaN everywhere when ‖G‖ is not finite."""
-    norm = global_norm(grads)
-    if norm != norm or norm == float("inf"):
-        scale = float("nan")
-    elif norm <= clip_norm:
-        return grads
-    else:
-        scale = clip_norm / norm
-    return [None if g is None else g * scale for g in grads]

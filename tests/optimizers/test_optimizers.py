@@ -214,7 +214,8 @@ def test_none_gradients_and_frozen_variables_are_skipped():
     w2 = nerve.Variable(np.ones(2, np.float32))
     frozen = nerve.Variable(np.ones(2, np.float32), trainable=False)
     opt = optimizers.Adam(0.1)
-    opt.apply([None, nerve.Tensor(np.ones(2, np.float32)), np.ones(2, np.float32)], [w1, w2, frozen])
+    with pytest.warns(UserWarning, match="Gradients do not exist"):
+        opt.apply([None, nerve.Tensor(np.ones(2, np.float32)), np.ones(2, np.float32)], [w1, w2, frozen])
     np.testing.assert_array_equal(w1.numpy(), [1, 1])
     np.testing.assert_array_equal(frozen.numpy(), [1, 1])
     assert (w2.numpy() < 1).all()
@@ -225,6 +226,8 @@ def test_none_gradients_and_frozen_variables_are_skipped():
         opt.apply([np.ones(2, np.float32)], [other])
     with pytest.raises(ValueError, match="same length"):
         opt.apply([np.ones(2, np.float32)], [w1, w2])
+    with pytest.raises(ValueError, match="no gradients"):
+        opt.apply([None, None], [w1, w2])
 
 
 # ---- learning rate, schedules ----------------------------------------------------------
@@ -249,6 +252,10 @@ def test_learning_rate_setter_and_schedule():
     np.testing.assert_allclose(w.numpy(), [-3.25])
     with pytest.raises(TypeError, match="not settable"):
         opt.learning_rate = 0.1
+    opt = optimizers.SGD(0.1)
+    assert len(opt.variables) == 2
+    opt.learning_rate = schedules.ExponentialDecay(0.1, 10, 0.5)      # float -> schedule: lr untracked
+    assert [v.name for v in opt.variables] == ["iteration"]
 
 
 def test_schedules_match_keras_formulas():
@@ -343,6 +350,7 @@ def test_state_save_load_round_trip():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     state = opt.get_state()
     clone.set_state(state)
+    clone.set_weights(state)
     assert clone.iterations == opt.iterations
     with pytest.warns(UserWarning, match="not been called"):
         optimizers.Adam().load_own_variables(store)
@@ -363,7 +371,7 @@ def test_ema_and_gradient_accumulation():
     np.testing.assert_allclose(w.numpy(), [0.0])
     opt.apply([np.array([3.0], np.float32)], [w])
     np.testing.assert_allclose(w.numpy(), [-2.0])
-    assert opt.iterations == 2
+    assert opt.iterations == 1                     # applied updates, not calls (Keras)
 
 
 def test_float32_stays_float32_and_float64_works():
