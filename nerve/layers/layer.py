@@ -29,8 +29,9 @@ def unique_name(base):
 
 
 def snake_case(name):
+    """Keras's default layer names: ``Conv2D`` -> ``conv2d``, ``ReLU`` -> ``re_lu``."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class InputSpec:
@@ -55,7 +56,7 @@ class Layer:
         _registry.setdefault(cls.__name__, cls)
 
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
-                 input_dim=None, **kwargs):
+                 input_dim=None, activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}")
         object.__setattr__(self, "_layers", [])
@@ -72,6 +73,8 @@ class Layer:
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
+        from .. import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # ---- sub-layer tracking -----------------------------------------------------------
     def __setattr__(self, name, value):
@@ -209,15 +212,29 @@ class Layer:
         return inputs
 
     def __call__(self, *args, **kwargs):
-        from .input_layer import KerasTensor, flatten
-        if any(isinstance(t, KerasTensor) for t in flatten((args, kwargs))):
+        first = args[0] if args else None
+        if type(first) is Tensor or type(first) is Variable:
+            # the common case, kept cheap: one tensor in, no symbolic arguments
+            if kwargs and _any_symbolic(tuple(kwargs.values())):
+                return self._symbolic_call(args, kwargs)
+            if first.dtype != self.dtype and self.autocast and backend.is_float_dtype(first.dtype):
+                first = first.astype(self.dtype)
+            if not self.built:
+                self._maybe_build(first.shape)
+            if self.input_spec is not None:
+                self._check_input_spec_shape(first.shape)
+            return self._run((first,) + args[1:], kwargs)
+        if _any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         if not args:
             raise ValueError(f"{type(self).__name__} '{self.name}': called without inputs")
-        inputs = self._convert_inputs(args[0])
-        args = (inputs,) + args[1:]
+        inputs = self._convert_inputs(first)
         self._maybe_build(_shape_of(inputs))
         self._check_input_spec(inputs)
+        return self._run((inputs,) + args[1:], kwargs)
+
+    def _run(self, args, kwargs):
+        """``call`` with ``training`` resolved (argument, else the enclosing call's) and passed down."""
         training = kwargs.pop("training", None)
         if training is None:
             training = _call_context["training"]
@@ -227,9 +244,19 @@ class Layer:
         _call_context["training"] = training
         self._losses = []
         try:
-            return self.call(*args, **kwargs)
+            outputs = self.call(*args, **kwargs)
         finally:
             _call_context["training"] = outer
+        if self.activity_regularizer is not None:
+            self._add_activity_losses(outputs)
+        return outputs
+
+    def _add_activity_losses(self, outputs):
+        """Keras's activity regularization: one penalty per output tensor of this call."""
+        from .input_layer import flatten
+        for output in flatten(outputs):
+            if isinstance(output, Tensor):
+                self.add_loss(self.activity_regularizer(output))
 
     def _convert_inputs(self, inputs):
         from .input_layer import map_structure
@@ -286,10 +313,7 @@ class Layer:
         self._maybe_build(input_shape)
         self._check_input_spec_shape(input_shape)
         output_shape = self.compute_output_shape(input_shape)
-        dtype = self.dtype if getattr(inputs, "dtype", self.dtype) in ("float16", "float32", "float64") \
-            else getattr(inputs, "dtype", self.dtype)
-        if getattr(self, "_outputs_input_dtype", False):
-            dtype = getattr(inputs, "dtype", dtype)
+        dtype = self._symbolic_output_dtype(inputs)
         if _is_shape(output_shape):
             outputs = KerasTensor(output_shape, dtype=dtype)
         else:
@@ -297,9 +321,20 @@ class Layer:
         Node(self, args, kwargs, outputs)
         return outputs
 
+    def _symbolic_output_dtype(self, inputs):
+        """The dtype of a symbolic call's outputs: the layer's for float (or several) inputs, else
+        the input's (an integer tensor through Flatten stays integer). Embedding overrides it."""
+        input_dtype = getattr(inputs, "dtype", self.dtype)
+        if getattr(self, "_outputs_input_dtype", False):
+            return input_dtype
+        return self.dtype if input_dtype in ("float16", "float32", "float64") else input_dtype
+
     # ---- configuration ----------------------------------------------------------------
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            from .. import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._input_shape_arg is not None:
             config["input_shape"] = self._input_shape_arg
         return config
@@ -313,6 +348,11 @@ class Layer:
 
 
 # ---- helpers ----------------------------------------------------------------------------
+
+def _any_symbolic(structure):
+    from .input_layer import KerasTensor, flatten
+    return any(isinstance(t, KerasTensor) for t in flatten(structure))
+
 
 def _shape_of(inputs):
     if isinstance(inputs, Tensor):

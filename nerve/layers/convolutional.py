@@ -1,0 +1,192 @@
+"""Convolution layers: Conv1D/2D/3D and the transposed Conv1DTranspose/2D/3D.
+
+Each concrete layer is its Keras signature over a family base (``BaseConv`` in
+:mod:`base_conv`, ``BaseConvTranspose`` here).
+
+Shape (channels_last; N_out per spatial axis as ``nerve.ops.conv_utils``):
+    valid: N_out = floor((N_in − d·(K − 1) − 1)/S) + 1;   same: N_out = ceil(N_in/S)
+    transposed, valid: N_in·S + max(K_eff − S, 0);  same: N_in·S;
+    with output_padding p: (N_in − 1)·S + K_eff − 2·⌊K_eff/2⌋·[same] + p,  K_eff = d·(K − 1) + 1
+"""
+
+from .. import initializers, ops, regularizers
+from ..ops import conv_utils
+from .base_conv import BaseConv, _WindowConv
+from .core import get_constraint, serialize_constraint
+from .layer_utils import describe, positive_int
+
+
+class Conv1D(BaseConv):
+    """1-D convolution (temporal): (batch, steps, channels) -> (batch, new_steps, filters).
+
+    ``padding="causal"`` pads d·(K − 1) zeros on the left only, so output t sees inputs <= t
+    (WaveNet); the output then has ceil(steps/S) steps. Other arguments: see ``BaseConv``.
+    Kernel (kernel_size, in_channels // groups, filters).
+    """
+
+    paddings = ("valid", "same", "causal")
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+    def _convolve(self, inputs, padding=None):
+        if self.padding != "causal":
+            return super()._convolve(inputs)
+        left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+        return super()._convolve(ops.pad(inputs, [(0, 0), (left, 0), (0, 0)]), "valid")
+
+    def _output_spatial(self, sizes):
+        padding = "same" if self.padding == "causal" else self.padding
+        return [conv_utils.output_length(sizes[0], self.kernel_size[0], self.strides[0], padding,
+                                         self.dilation_rate[0])]
+
+
+class Conv2D(BaseConv):
+    """2-D convolution: (batch, height, width, channels) -> (batch, new_height, new_width, filters).
+
+    Kernel (kh, kw, in_channels // groups, filters), bias (filters,). Arguments: see ``BaseConv``.
+
+    Example:
+        >>> Conv2D(8, 3, padding="same")(nerve.ops.ones((2, 28, 28, 1))).shape
+        (2, 28, 28, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3D(BaseConv):
+    """3-D convolution: (batch, depth, height, width, channels) -> (batch, d', h', w', filters).
+
+    Kernel (kd, kh, kw, in_channels // groups, filters). Arguments: see ``BaseConv``.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class BaseConvTranspose(_WindowConv):
+    """Transposed convolution (the gradient of a convolution with respect to its input).
+
+    Args:
+        rank, filters, kernel_size, strides, padding, data_format, dilation_rate: as BaseConv.
+        output_padding: None, an int or ``rank`` ints, each < its stride: extra size after.
+        activation, use_bias, kernel_*/bias_*, activity_regularizer: as BaseConv.
+
+    Weights:
+        kernel (*kernel_size, filters, in_channels) (Keras's layout: out before in), bias (filters,).
+    """
+
+    strided_dilation = True
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer, bias_regularizer, bias_constraint, activity_regularizer, **kwargs)
+        owner = describe(self)
+        self.filters = positive_int(filters, "filters", owner)
+        if output_padding is not None:
+            values = (output_padding,) * rank if isinstance(output_padding, int) else tuple(output_padding)
+            if len(values) != rank or any(not isinstance(v, int) or v < 0 for v in values):
+                raise ValueError(f"{owner}: `output_padding` must be a non-negative int or {rank} of them, "
+                                 f"received {output_padding!r}")
+            if any(p >= s for p, s in zip(values, self.strides)):
+                raise ValueError(f"{owner}: each output_padding must be smaller than its stride, received "
+                                 f"output_padding={values} with strides={self.strides}")
+            output_padding = values
+        self.output_padding = output_padding
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint)
+        self.kernel = None
+
+    def _build_kernels(self, in_channels):
+        self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, in_channels),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
+
+    def _output_channels(self, in_channels):
+        return self.filters
+
+    def _output_spatial(self, sizes):
+        pads = self.output_padding or (None,) * self.rank
+        return [conv_utils.deconv_output_length(n, k, s, self.padding, p, d)
+                for n, k, s, p, d in zip(sizes, self.kernel_size, self.strides, pads, self.dilation_rate)]
+
+    def _convolve(self, inputs):
+        return ops.conv_transpose(inputs, self.kernel, self.strides, self.padding, self.output_padding,
+                                  dilation_rate=self.dilation_rate)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "output_padding": self.output_padding,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+        }
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """1-D transposed convolution: (batch, steps, channels) -> (batch, new_steps, filters)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    """2-D transposed convolution ("deconvolution"), e.g. the upsampling half of an FCN or a GAN generator.
+
+    (batch, h, w, channels) -> (batch, h', w', filters); kernel (kh, kw, filters, in_channels).
+
+    Example:
+        >>> Conv2DTranspose(4, 3, strides=2, padding="same")(nerve.ops.ones((1, 7, 7, 8))).shape
+        (1, 14, 14, 4)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """3-D transposed convolution: (batch, d, h, w, channels) -> (batch, d', h', w', filters)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)

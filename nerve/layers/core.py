@@ -1,0 +1,281 @@
+"""Core layers: Dense, Activation, Identity, Lambda, Embedding."""
+
+import importlib
+import inspect
+
+from .. import activations, initializers, ops, regularizers
+from .layer import InputSpec, Layer
+from .layer_utils import describe, positive_int
+
+
+def serialize_constraint(constraint):
+    """Constraints serialize through their own get_config when they have one (else None)."""
+    if constraint is None or not hasattr(constraint, "get_config"):
+        return None
+    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
+            "config": constraint.get_config(), "registered_name": None}
+
+
+def get_constraint(identifier):
+    """A constraint object or callable as given; serialized dicts through nerve.constraints if present."""
+    if identifier is None or callable(identifier):
+        return identifier
+    try:
+        from .. import constraints
+    except ImportError:
+        raise ValueError(f"cannot interpret constraint {identifier!r}: nerve.constraints is not available") from None
+    return constraints.get(identifier)
+
+
+class Dense(Layer):
+    """Densely connected layer: ``output = activation(inputs @ kernel + bias)``.
+
+    Inputs of rank > 2 are multiplied along their last axis (as Keras).
+
+    Args:
+        units: dimension of the output.
+        activation: activation name or callable (None: linear).
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: initializers of the weights.
+        kernel_regularizer, bias_regularizer, activity_regularizer: optional penalties.
+        kernel_constraint, bias_constraint: optional constraints applied after each update.
+
+    Shape:
+        (batch, ..., input_dim) -> (batch, ..., units). Weights: kernel (input_dim, units), bias (units,).
+
+    Example:
+        >>> Dense(3)(nerve.ops.ones((2, 5))).shape
+        (2, 3)
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = positive_int(units, "units", describe(self))
+        self.activation = activations.get(activation)
+        self._linear = self.activation is activations.linear
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint)
+        self.bias_constraint = get_constraint(bias_constraint)
+        self.kernel = self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, description="(batch, ..., features)")
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"{describe(self)}: the last axis of the input must be known to build the "
+                             f"kernel, received shape {input_shape}")
+        self.kernel = self.add_weight(shape=(input_dim, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        name="bias")
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim}, description="(batch, ..., features)")
+        self.built = True
+
+    def call(self, inputs):
+        x = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
+        return x if self._linear else self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+            "bias_constraint": serialize_constraint(self.bias_constraint),
+        }
+
+
+class Activation(Layer):
+    """Applies an activation function: ``output = activation(inputs)``.
+
+    Args:
+        activation: a name ("relu", "softmax", ...) or a callable.
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder in architectures)."""
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer: ``output = function(inputs, **arguments)``.
+
+    Args:
+        function: the function; it may take ``training`` and ``mask`` keywords.
+        output_shape: None (found by running the function), a shape without the batch
+            axis, or a callable ``input_shape -> output_shape``.
+        mask: kept for Keras compatibility (nerve does not propagate masks).
+        arguments: extra keyword arguments for ``function``.
+
+    Config: a named module-level function is stored by module and name and found
+    again on load; a ``lambda`` cannot be stored (nerve never pickles or marshals code).
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"{describe(self)}: `function` must be callable, received {function!r}")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        if output_shape is not None and not callable(output_shape):
+            output_shape = tuple(output_shape)
+        self._output_shape = output_shape
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        self._fn_takes_training = "training" in parameters
+
+    def call(self, inputs, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
+        return (batch,) + self._output_shape
+
+    def get_config(self):
+        fn = self.function
+        qualname = getattr(fn, "__qualname__", "")
+        if "<lambda>" in qualname or "<locals>" in qualname or not hasattr(fn, "__module__"):
+            function = {"class_name": "lambda", "config": qualname or repr(fn)}
+        else:
+            function = {"class_name": "function", "module": fn.__module__, "config": qualname}
+        output_shape = self._output_shape
+        if callable(output_shape):
+            output_shape = None
+        return {**super().get_config(), "function": function, "output_shape": output_shape,
+                "arguments": self.arguments}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        function = config.pop("function")
+        if isinstance(function, dict):
+            if function.get("class_name") != "function":
+                raise ValueError(
+                    f"Lambda '{config.get('name')}': its function {function.get('config')!r} was a lambda "
+                    "or a nested function, which nerve cannot rebuild from a config (it never stores "
+                    "code); define it at module level, or rebuild the layer in code"
+                )
+            target = importlib.import_module(function["module"])
+            for part in function["config"].split("."):
+                target = getattr(target, part)
+            function = target
+        return cls(function, **config)
+
+
+class Embedding(Layer):
+    """Turns integer indices into dense vectors: ``output = embeddings[inputs]``.
+
+    The gradient reaches the rows that were looked up (``ops.take``'s backward adds
+    the gradients of repeated indices).
+
+    Args:
+        input_dim: vocabulary size (largest index + 1).
+        output_dim: size of each vector.
+        embeddings_initializer: default "uniform" (U(−0.05, 0.05)).
+        embeddings_regularizer, embeddings_constraint: optional.
+        mask_zero: whether index 0 is padding (see ``compute_mask``).
+        weights: optional initial value [embeddings] (builds the layer at once).
+
+    Shape:
+        (batch, ...) of ints -> (batch, ..., output_dim). Weight: embeddings (input_dim, output_dim).
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, activity_regularizer=None,
+                 **kwargs):
+        kwargs.pop("input_length", None)          # deprecated in Keras 3, ignored as there
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.input_dim = positive_int(input_dim, "input_dim", describe(self))
+        self.output_dim = positive_int(output_dim, "output_dim", describe(self))
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = get_constraint(embeddings_constraint)
+        self.mask_zero = mask_zero
+        self.embeddings = None
+        if weights is not None:
+            self.build(None)
+            self.set_weights(weights if isinstance(weights, (list, tuple)) else [weights])
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint, name="embeddings")
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dtype not in ("int32", "int64"):
+            inputs = ops.cast(inputs, "int32")
+        return ops.take(self.embeddings, inputs, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def _symbolic_output_dtype(self, inputs):
+        return self.dtype
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "embeddings_constraint": serialize_constraint(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+        }
