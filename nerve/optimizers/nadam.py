@@ -1,7 +1,5 @@
 """Nadam: Adam with Nesterov momentum, Keras's momentum-cache formula."""
 
-import math
-
 from .. import backend
 from .optimizer import Optimizer
 
