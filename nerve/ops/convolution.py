@@ -10,37 +10,35 @@ Shape (per spatial axis, K_eff = d·(K − 1) + 1 for dilation d):
 """
 
 from .. import backend
-from ..autodiff import Function
+from ..autodiff import Function, is_grad_enabled
 from ..tensor import Tensor, as_tensor
 from . import conv_utils
-from .conv_kernels import Window, col2im, im2col
+from . import conv_kernels as kernels
+from .conv_kernels import Window
 
 
 class Conv(Function):
     """y[n, o, f] = Σ_k Σ_c x_pad[n, o·S + k·d, c] · W[k, c, f]
 
-    As matrices, with cols = im2col(x):
+    As matrices, with cols = im2col(x) and W₂ = W.reshape(ΠK·C, F):
         Y = cols @ W₂;   dW₂ = colsᵀ @ dY;   dX = col2im(dY @ W₂ᵀ)
     """
 
-    def __init__(self, window):
-        self.window = window
+    def __init__(self, window, keep_cols):
+        self.window, self.keep_cols = window, keep_cols
 
     def forward(self, x, kernel):
-        self.x_shape, self.kernel = x.shape, kernel
-        self.cols = im2col(x, self.window)
-        y = self.cols @ kernel.reshape(-1, kernel.shape[-1])
-        return y.reshape(x.shape[0], *self.window.out, kernel.shape[-1])
+        self.x, self.kernel = x, kernel
+        y, self.cols = kernels.forward(x, kernel.reshape(-1, kernel.shape[-1]), self.window, self.keep_cols)
+        return y
 
     def backward(self, gy):
-        kernel = self.kernel
-        gy = gy.reshape(-1, kernel.shape[-1])
+        x, kernel = self.x, self.kernel
         gx = gk = None
         if self.needs_grad[0]:
-            gcols = gy @ kernel.reshape(-1, kernel.shape[-1]).T
-            gx = col2im(gcols, self.window, self.x_shape[0], self.x_shape[-1])
+            gx = kernels.input_grad(gy, kernel.reshape(-1, kernel.shape[-1]), self.window, x.shape[-1])
         if self.needs_grad[1]:
-            gk = (self.cols.T @ gy).reshape(kernel.shape)
+            gk = kernels.weight_grad(x, gy, self.window, self.cols).reshape(kernel.shape)
         return gx, gk
 
 
@@ -56,17 +54,15 @@ class ConvTranspose(Function):
 
     def forward(self, x, kernel):
         self.x, self.kernel = x, kernel
-        gcols = x.reshape(-1, x.shape[-1]) @ kernel.reshape(-1, kernel.shape[-1]).T
-        return col2im(gcols, self.window, x.shape[0], kernel.shape[-2])
+        return kernels.input_grad(x, kernel.reshape(-1, kernel.shape[-1]), self.window, kernel.shape[-2])
 
     def backward(self, gy):
         x, kernel = self.x, self.kernel
-        cols = im2col(gy, self.window)
         gx = gk = None
         if self.needs_grad[0]:
-            gx = (cols @ kernel.reshape(-1, kernel.shape[-1])).reshape(x.shape)
+            gx = kernels.forward(gy, kernel.reshape(-1, kernel.shape[-1]), self.window)[0]
         if self.needs_grad[1]:
-            gk = (cols.T @ x.reshape(-1, x.shape[-1])).reshape(kernel.shape)
+            gk = kernels.weight_grad(gy, x, self.window).reshape(kernel.shape)
         return gx, gk
 
 
@@ -84,23 +80,19 @@ class DepthwiseConv(Function):
         xp = backend.array_module(x)
         self.x_shape, self.kernel = x.shape, kernel
         taps, channels, mult = self.window.taps, kernel.shape[-2], kernel.shape[-1]
-        self.cols = im2col(x, self.window).reshape(-1, taps, channels)
-        w = kernel.reshape(taps, channels, mult)
-        if mult == 1:
-            y = xp.einsum("pkc,kc->pc", self.cols, w[:, :, 0])
-        else:
-            y = xp.einsum("pkc,kcm->pcm", self.cols, w)
+        self.cols = kernels.im2col(x, self.window).reshape(-1, taps, channels)
+        y = xp.einsum("pkc,kcm->pcm", self.cols, kernel.reshape(taps, channels, mult))
         return y.reshape(x.shape[0], *self.window.out, channels * mult)
 
     def backward(self, gy):
         xp = backend.array_module(gy)
         taps, channels, mult = self.window.taps, self.kernel.shape[-2], self.kernel.shape[-1]
         gy = gy.reshape(-1, channels, mult)
-        w = self.kernel.reshape(taps, channels, mult)
         gx = gk = None
         if self.needs_grad[0]:
-            gcols = xp.einsum("pcm,kcm->pkc", gy, w)
-            gx = col2im(gcols, self.window, self.x_shape[0], channels)
+            gcols = xp.einsum("pcm,kcm->pkc", gy, self.kernel.reshape(taps, channels, mult))
+            gx = xp.empty(self.x_shape, dtype=gy.dtype)
+            kernels.col2im(gcols.reshape(gcols.shape[0], -1), self.window, gx)
         if self.needs_grad[1]:
             gk = xp.einsum("pkc,pcm->kcm", self.cols, gy).reshape(self.kernel.shape)
         return gx, gk
@@ -127,7 +119,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         (1, 3, 3, 2)
     """
     inputs, kernel, window = _prepare("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
-    return Conv(window)(inputs, kernel)
+    return Conv(window, kernel.requires_grad and is_grad_enabled())(inputs, kernel)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):

@@ -1,0 +1,72 @@
+"""The convolution ops give the same values and gradients whichever internal path runs:
+batch chunked or whole, im2col kept or rebuilt, col2im compiled (numba) or NumPy."""
+
+import numpy as np
+import pytest
+
+import nerve
+from nerve import Tensor, ops
+from nerve.ops import conv_kernels
+
+R = np.random.default_rng(7)
+
+# (op, input shape, kernel shape, strides, padding, dilation)
+CASES = [
+    ("conv", (5, 9, 8, 3), (3, 3, 3, 4), (1, 1), "same", (1, 1)),
+    ("conv", (4, 10, 9, 1), (5, 4, 1, 3), (2, 1), "same", (1, 1)),      # one channel: transposed im2col
+    ("conv", (3, 11, 10, 2), (3, 2, 2, 3), (3, 2), "valid", (1, 2)),
+    ("conv", (3, 12, 9, 2), (3, 3, 2, 2), (1, 1), "same", (2, 2)),
+    ("conv", (3, 7, 6, 4), (1, 1, 4, 2), (2, 2), "valid", (1, 1)),
+    ("conv", (3, 13, 5), (4, 5, 3), (2,), "same", (1,)),
+    ("conv_transpose", (4, 5, 4, 3), (3, 3, 2, 3), (2, 2), "same", (1, 1)),
+    ("conv_transpose", (3, 4, 5, 2), (4, 3, 1, 2), (2, 3), "valid", (1, 1)),
+    ("depthwise_conv", (3, 8, 7, 2), (3, 3, 2, 2), (1, 2), "same", (1, 1)),
+]
+
+
+def run(op, x, w, strides, padding, dilation):
+    """Output and both gradients of Σ op(x, w)·g, as NumPy arrays."""
+    x, w = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    y = getattr(ops, op)(x, w, strides, padding, dilation_rate=dilation)
+    g = np.random.default_rng(0).standard_normal(y.shape).astype(y.dtype)
+    gx, gw = nerve.grad((y * Tensor(g)).sum(), [x, w])
+    return [a.numpy() for a in (y, gx, gw)]
+
+
+def case_arrays(x_shape, w_shape, dtype=np.float32):
+    return R.standard_normal(x_shape).astype(dtype), R.standard_normal(w_shape).astype(dtype)
+
+
+@pytest.mark.parametrize("op,x_shape,w_shape,strides,padding,dilation", CASES)
+def test_chunked_batch_matches_whole_batch(monkeypatch, op, x_shape, w_shape, strides, padding, dilation):
+    x, w = case_arrays(x_shape, w_shape)
+    whole = run(op, x, w, strides, padding, dilation)          # tiny shapes: one chunk, im2col kept
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 1)         # one example per chunk
+    monkeypatch.setattr(conv_kernels, "KEEP_BYTES", 0)          # the weight gradient rebuilds im2col
+    chunked = run(op, x, w, strides, padding, dilation)
+    for a, b in zip(whole, chunked):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op,x_shape,w_shape,strides,padding,dilation", [c for c in CASES if len(c[3]) == 2])
+def test_numba_col2im_matches_numpy(monkeypatch, dtype, op, x_shape, w_shape, strides, padding, dilation):
+    pytest.importorskip("numba", reason="numba is not installed: only the NumPy path exists")
+    x, w = case_arrays(x_shape, w_shape, dtype)
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    compiled = run(op, x, w, strides, padding, dilation)
+    monkeypatch.setenv("NERVE_NUMBA", "0")
+    reference = run(op, x, w, strides, padding, dilation)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(compiled, reference):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_batch_of_zero_examples():
+    x, w = Tensor(np.zeros((0, 6, 6, 2), np.float32), requires_grad=True), Tensor(
+        R.standard_normal((3, 3, 2, 4)).astype(np.float32), requires_grad=True)
+    y = ops.conv(x, w, padding="same")
+    assert y.shape == (0, 6, 6, 4)
+    gx, gw = nerve.grad(y.sum(), [x, w])
+    assert gx.shape == x.shape and not gw.numpy().any()
