@@ -88,7 +88,10 @@ class Sigmoid(Function):
         return self.y
 
     def backward(self, gy):
-        return (gy * self.y * (1 - self.y),)
+        g = 1 - self.y
+        g *= self.y
+        g *= gy
+        return (g,)
 
 
 class LogSigmoid(Function):
@@ -110,7 +113,10 @@ class Tanh(Function):
         return self.y
 
     def backward(self, gy):
-        return (gy * (1 - self.y * self.y),)
+        g = self.y * self.y
+        backend.array_module(g).subtract(1, g, out=g)
+        g *= gy
+        return (g,)
 
 
 class ReLU(Function):

@@ -14,10 +14,15 @@ with the analytic backward (ĝ = γ·g, means over S, n = |S|)
 
 Batch norm takes S = every axis but the channel axis; layer norm S = the
 normalized axes; group norm S = the spatial axes and the channels of a group.
-Everything stays in the input's dtype. The forward makes two full-size arrays
-(x − μ, kept for backward, and y) in five passes over the data; the backward of
-batch norm one more (gx) in six.
+Everything stays in the input's dtype. In NumPy the forward makes two full-size
+arrays (x − μ, kept for backward, and y) in five passes over the data, the
+backward of batch norm one more (gx) in six. On the CPU with numba, batch norm
+with the channels last and layer norm over the last axes run compiled
+(:mod:`normalization_numba`: two passes each way for batch norm, one for layer
+norm, keeping only x and per-channel vectors); ``NERVE_NUMBA=0`` turns that off.
 """
+
+import os
 
 from .. import backend
 from ..autodiff import Function
@@ -33,6 +38,21 @@ __all__ = [
 ]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_numba = None                   # the normalization_numba module once imported, False without numba
+
+
+def _compiled_kernels():
+    """:mod:`normalization_numba`, or None (the NumPy path) without numba or with ``NERVE_NUMBA=0``."""
+    global _numba
+    if os.environ.get("NERVE_NUMBA", "1") == "0":
+        return None
+    if _numba is None:
+        try:
+            from . import normalization_numba
+            _numba = normalization_numba
+        except ImportError:
+            _numba = False
+    return _numba or None
 
 
 def _sum_of_products(a, b, axes):
@@ -72,6 +92,9 @@ class Normalize(Function):
         xp = backend.array_module(x)
         S = self.stat_axes
         self.n = _count(x.shape, S)
+        self.layout = self._compiled_layout(x, params)
+        if self.layout:
+            return self._forward_compiled(x, params)
         self.mean = x.mean(axis=S, keepdims=True)
         self.centered = x - self.mean                     # x − μ, kept for backward (x̂ = (x − μ)·rstd)
         self.variance = _sum_of_products(self.centered, self.centered, S) / x.dtype.type(self.n)
@@ -85,6 +108,8 @@ class Normalize(Function):
         return y
 
     def backward(self, gy):
+        if self.layout:
+            return self._backward_compiled(gy)
         S, P, n = self.stat_axes, self.param_axes, self.n
         centered, rstd, scale = self.centered, self.rstd, self.scale
         needs = self.needs_grad
@@ -121,6 +146,60 @@ class Normalize(Function):
                 grads.append(gy.sum(axis=P, keepdims=True) if needs[2] else None)
         return tuple(g if g is None or i == 0 else g.reshape(self.shapes[i - 1])
                      for i, g in enumerate(grads))
+
+    # ---- the compiled CPU path (normalization_numba) ------------------------------------
+    def _compiled_layout(self, x, params):
+        """"columns" (statistics over leading axes, γ and β over the trailing ones: batch norm,
+        channels last), "rows" (statistics and γ, β over trailing axes: layer norm), or None."""
+        if (not isinstance(x, backend.ndarray) or x.dtype.name not in ("float32", "float64")
+                or not x.flags.c_contiguous or not x.size or any(p.dtype != x.dtype for p in params)):
+            return None
+        lead = len(self.param_axes)     # γ, β must be broadcast along the leading axes only
+        if self.param_axes != tuple(range(lead)) or self.param_shape[lead:] != x.shape[lead:]:
+            return None
+        if _compiled_kernels() is None:
+            return None
+        if self.stat_axes == tuple(range(lead)):
+            return "columns"
+        return "rows" if self.stat_axes == tuple(range(lead, x.ndim)) else None
+
+    def _forward_compiled(self, x, params):
+        xp, kernels = backend.array_module(x), _compiled_kernels()
+        lead = len(self.param_axes)
+        rows, cols = _count(x.shape, range(lead)), _count(x.shape, range(lead, x.ndim))
+        self.x = x.reshape(rows, cols)
+        self.shapes = [p.shape for p in params]
+        self.scale = params[0].reshape(cols) if self.has_scale else xp.ones(cols, x.dtype)
+        offset = params[-1].reshape(cols) if self.has_offset else xp.zeros(cols, x.dtype)
+        y = xp.empty_like(self.x)
+        stats = cols if self.layout == "columns" else rows
+        self.mean, self.variance, self.rstd = (xp.empty(stats, x.dtype) for _ in range(3))
+        if self.layout == "columns":
+            kernels.columns_forward(self.x, self.scale, offset, self.epsilon, y, self.mean, self.variance,
+                                    self.rstd, xp.empty((2, cols), x.dtype))
+        else:
+            kernels.rows_forward(self.x, self.scale, offset, self.epsilon, y, self.mean, self.variance, self.rstd)
+        kept = [1 if i in self.stat_axes else n for i, n in enumerate(x.shape)]
+        self.mean, self.variance = self.mean.reshape(kept), self.variance.reshape(kept)
+        return y.reshape(x.shape)
+
+    def _backward_compiled(self, gy):
+        xp, kernels = backend.array_module(gy), _compiled_kernels()
+        x = self.x
+        g = xp.ascontiguousarray(gy).reshape(x.shape)
+        gx = xp.empty_like(x)
+        dscale, doffset = xp.empty(x.shape[1], x.dtype), xp.empty(x.shape[1], x.dtype)
+        mean, rstd = self.mean.reshape(-1), self.rstd
+        if self.layout == "columns":
+            kernels.columns_backward(g, x, mean, rstd, self.scale, gx, dscale, doffset, xp.empty((3, x.shape[1]), x.dtype))
+        else:
+            kernels.rows_backward(g, x, mean, rstd, self.scale, gx, dscale, doffset)
+        grads = [gx.reshape(gy.shape)]
+        if self.has_scale:
+            grads.append(dscale.reshape(self.shapes[0]))
+        if self.has_offset:
+            grads.append(doffset.reshape(self.shapes[-1]))
+        return tuple(grads)
 
 
 def _normalize(op_name, x, stat_axes, param_axes, scale, offset, epsilon):

@@ -37,6 +37,15 @@ def assert_close(ours, theirs, tol):
             np.testing.assert_allclose(g, ref, rtol=tol, atol=tol, err_msg=f"gradient of input {i}")
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def kernels(request, monkeypatch):
+    """Run a test on both paths of batch and layer norm: numba-compiled (when numba is there) and NumPy."""
+    if request.param == "compiled":
+        pytest.importorskip("numba", reason="numba is not installed: compiled kernels not tested")
+    monkeypatch.setenv("NERVE_NUMBA", "1" if request.param == "compiled" else "0")
+    return request.param
+
+
 def to_channels_first(torch, x):
     return x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
 
@@ -50,14 +59,14 @@ def to_channels_last(torch, x):
 @pytest.mark.parametrize("shape,axis", [((5, 3), -1), ((2, 3, 3, 4), -1), ((1, 3, 2, 5), 3),
                                         ((2, 3, 4), 1), ((3, 2, 2), (1, 2))])
 @pytest.mark.parametrize("affine", [True, False])
-def test_fused_batch_norm_gradients(shape, axis, affine):
+def test_fused_batch_norm_gradients(kernels, shape, axis, affine):
     kept = [shape[a] for a in ((axis,) if isinstance(axis, int) else axis)]
     params = [R.uniform(0.5, 2, kept), rnd(*kept)] if affine else [None, None]
     fn = lambda x, *p: ops.fused_batch_normalization(x, *(p if affine else (None, None)), axis=axis, epsilon=1e-3)[0]
     assert gradcheck(fn, rnd(*shape), *[p for p in params if p is not None])
 
 
-def test_fused_batch_norm_scale_only_and_offset_only():
+def test_fused_batch_norm_scale_only_and_offset_only(kernels):
     x = rnd(4, 3)
     assert gradcheck(lambda x, s: ops.fused_batch_normalization(x, s, None)[0], x, R.uniform(0.5, 2, 3))
     assert gradcheck(lambda x, b: ops.fused_batch_normalization(x, None, b)[0], x, rnd(3))
@@ -65,7 +74,7 @@ def test_fused_batch_norm_scale_only_and_offset_only():
 
 @pytest.mark.parametrize("shape", [(6, 4), (3, 5, 5, 4), (1, 4, 3, 6)])
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-10)])
-def test_fused_batch_norm_against_torch(torch, shape, dtype, tol):
+def test_fused_batch_norm_against_torch(torch, kernels, shape, dtype, tol):
     x, gamma, beta = rnd(*shape).astype(dtype) * 3 + 1, R.uniform(0.5, 2, shape[-1]).astype(dtype), rnd(shape[-1]).astype(dtype)
     g = rnd(*shape).astype(dtype)
     y, mean, var = ops.fused_batch_normalization(x, gamma, beta, epsilon=1e-3)
@@ -146,7 +155,7 @@ def test_moments(axes, keepdims):
 # ---- layer, group, instance normalization ----------------------------------------------------
 
 @pytest.mark.parametrize("shape,axis", [((3, 5), -1), ((1, 4), -1), ((2, 3, 4), (1, 2)), ((2, 3, 4), 1)])
-def test_layer_norm_gradients(shape, axis):
+def test_layer_norm_gradients(kernels, shape, axis):
     axes = (axis,) if isinstance(axis, int) else axis
     kept = [shape[a] for a in axes]
     fn = lambda x, s, b: ops.layer_normalization(x, s, b, axis=axis, epsilon=1e-3)
@@ -156,7 +165,7 @@ def test_layer_norm_gradients(shape, axis):
 
 @pytest.mark.parametrize("shape,axis", [((4, 7), -1), ((2, 5, 6), -1), ((2, 3, 4), (1, 2))])
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-10)])
-def test_layer_norm_against_torch(torch, shape, axis, dtype, tol):
+def test_layer_norm_against_torch(torch, kernels, shape, axis, dtype, tol):
     axes = (axis % len(shape),) if isinstance(axis, int) else axis
     kept = tuple(shape[a] for a in axes)
     arrays = [(rnd(*shape) * 2 + 1).astype(dtype), R.uniform(0.5, 2, kept).astype(dtype), rnd(*kept).astype(dtype)]
@@ -218,7 +227,36 @@ def test_instance_norm_against_torch_and_group_norm(torch, dtype, tol):
     np.testing.assert_allclose(ours[0], as_groups, rtol=tol, atol=tol)
 
 
-def test_normalizations_keep_float32():
+def test_compiled_kernels_are_used_for_channels_last_batch_norm_and_layer_norm(monkeypatch):
+    pytest.importorskip("numba", reason="numba is not installed: compiled kernels not tested")
+    from nerve.ops import normalization
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    real, calls = normalization._compiled_kernels(), []
+
+    class Spy:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(normalization, "_compiled_kernels", Spy)
+    x = Tensor(rnd(2, 3, 4).astype(np.float32), requires_grad=True)
+    ops.fused_batch_normalization(x, np.ones(4, np.float32), None)[0].sum().backward()
+    ops.layer_normalization(x, None, np.zeros((3, 4), np.float32), axis=(1, 2)).sum().backward()
+    ops.fused_batch_normalization(x, None, None, axis=1)[0].sum().backward()     # channels not last: NumPy
+    assert [c for c in calls if "_" in c] == ["columns_forward", "columns_backward", "rows_forward", "rows_backward"]
+
+
+def test_batch_norm_of_a_large_mean_keeps_its_precision(kernels):
+    x = (rnd(300, 3) + 1e4).astype(np.float32)
+    y, mean, var = ops.fused_batch_normalization(x, None, None, epsilon=0.0)
+    x64 = x.astype(np.float64)
+    # float32 holds 1e4 to ~1e-3, so the mean can be off by that much; E[x²] − E[x]² would lose σ² entirely
+    np.testing.assert_allclose(mean.numpy(), x64.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(var.numpy(), x64.var(0), rtol=2e-2)
+    np.testing.assert_allclose(y.numpy(), (x64 - x64.mean(0)) / x64.std(0), atol=2e-2)
+
+
+def test_normalizations_keep_float32(kernels):
     x = Tensor(rnd(2, 3, 3, 4).astype(np.float32), requires_grad=True)
     s = Tensor(np.ones(4, np.float32), requires_grad=True)
     b = Tensor(np.zeros(4, np.float32), requires_grad=True)
