@@ -9,3 +9,9 @@ def set_random_seed(seed):
     """Seed every random draw nerve makes: weights, dropout, shuffling, augmentation."""
     _random.seed(seed)
     backend.set_seed(seed)
+
+
+from .numerical_utils import normalize, to_categorical  # noqa: E402,F401
+from .progbar import Progbar  # noqa: E402,F401
+from .py_dataset import PyDataset, Sequence  # noqa: E402,F401
+from .model_visualization import model_to_dot, plot_model  # noqa: E402,F401

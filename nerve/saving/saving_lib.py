@@ -1,0 +1,331 @@
+"""One file per model: a zip (stored, uncompressed) of JSON and safetensors, written atomically.
+
+``model.save("model.nerve")`` writes:
+
+- ``metadata.json``: nerve's version and the date;
+- ``config.json``: the architecture, as ``serialize_keras_object(model)`` (Keras's
+  ``{"class_name", "config"}``; a functional model lists its layers with their inbound nodes),
+  plus ``compile_config`` (optimizer config, loss, metrics);
+- ``model.weights.safetensors``: every weight, keyed by a path that does not depend on the
+  automatic layer names: ``layers/<class in snake_case>[_k]/vars/<i>`` for the layers of a
+  Sequential or functional model, ``<attribute>/vars/<i>`` for those a layer (or subclassed
+  model) holds in an attribute (``<attribute>/<class>[_k]`` inside a list);
+- ``optimizer.weights.safetensors``: the optimizer's variables, so that training resumes exactly.
+
+A save goes to a temporary file in the same folder, is fsync'ed, then ``os.replace``d over the
+target: a crash part-way leaves the previous file untouched. Loading checks everything before
+assigning anything: a file that is not a zip, a missing member, bad JSON, an unknown class, a
+weight of the wrong shape or dtype, all raise ValueError naming the file and the problem.
+"""
+
+import datetime
+import json
+import os
+import tempfile
+import zipfile
+
+from ..layers.layer import Layer, snake_case
+from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
+
+MODEL_SUFFIXES = (".nerve", ".keras")
+WEIGHTS_SUFFIX = ".weights.safetensors"
+METADATA = "metadata.json"
+CONFIG = "config.json"
+MODEL_WEIGHTS = "model.weights.safetensors"
+OPTIMIZER_WEIGHTS = "optimizer.weights.safetensors"
+
+# Attributes that hold a layer's bookkeeping, not sub-layers with weights of their own.
+_SKIP_ATTRIBUTES = {"_layers", "_inbound_nodes", "_weights", "_losses", "_outer", "_input", "_output",
+                    "_inputs", "_outputs", "_inputs_struct", "_outputs_struct", "_nodes", "_plan",
+                    "_input_layers", "_nodes_by_depth", "_node_ids"}
+
+
+# ---- weight paths -------------------------------------------------------------------------
+
+def weight_paths(model):
+    """``{path: Variable}`` for every weight of ``model`` (see the module docstring for paths)."""
+    items, visited = {}, set()
+    _walk(model, "", items, visited)
+    return items
+
+
+def _join(*parts):
+    return "/".join(p for p in parts if p)
+
+
+def _walk(layer, path, items, visited):
+    if id(layer) in visited:
+        return
+    visited.add(id(layer))
+    for i, variable in enumerate(layer._own_weights()):
+        items[_join(path, "vars", str(i))] = variable
+    for child_path, child in _children(layer):
+        _walk(child, _join(path, child_path), items, visited)
+
+
+def _container(name, layers):
+    used = {}
+    for layer in layers:
+        key = snake_case(type(layer).__name__)
+        count = used.get(key, 0)
+        used[key] = count + 1
+        yield _join(name, key if count == 0 else f"{key}_{count}"), layer
+
+
+def _children(layer):
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+    if isinstance(layer, (Functional, Sequential)):
+        yield from _container("layers", layer._layers)
+    for name in sorted(vars(layer)):
+        if name in _SKIP_ATTRIBUTES or name.startswith("__"):
+            continue
+        value = vars(layer)[name]
+        if isinstance(value, Layer):
+            yield name, value
+        elif isinstance(value, dict) and value and all(isinstance(v, Layer) for v in value.values()):
+            yield from _container(name, value.values())
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            yield from _container(name, value)
+    yield from _container("layers", layer._layers)      # tracked but not found above
+
+
+# ---- atomic writes ----------------------------------------------------------------------
+
+def atomic_write(filepath, write):
+    """Call ``write(fileobj)`` on a temp file beside ``filepath``, fsync, then rename it over ``filepath``."""
+    directory = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:                                     # make the rename itself durable (POSIX)
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _write_member(archive, name, data):
+    archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+
+
+def _write_archive(fileobj, members):
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            _write_member(archive, name, data)
+
+
+def _safetensors_bytes(variables):
+    from safetensors.numpy import save
+    return save({path: variable.numpy() for path, variable in variables.items()}, metadata={"format": "nerve"})
+
+
+def _check_overwrite(filepath, overwrite):
+    if not overwrite and os.path.exists(filepath):
+        answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n] ").strip().lower()
+        return answer in ("y", "yes")
+    return True
+
+
+# ---- save ---------------------------------------------------------------------------------
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Write ``model`` (architecture, weights, compile config, optimizer state) to one ``.nerve`` file."""
+    import nerve
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(MODEL_SUFFIXES):
+        raise ValueError(
+            f"save: the filename must end in `.nerve` (or `.keras`; nerve writes its own zip of JSON "
+            f"and safetensors either way). Received: filepath={filepath}"
+        )
+    if zipped is False or kwargs:
+        raise ValueError(f"save: only zipped single-file saving is supported; received zipped={zipped}, {kwargs}")
+    if not _check_overwrite(filepath, overwrite):
+        return
+    config = serialize_keras_object(model)
+    try:
+        compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    except (TypeError, ValueError) as err:
+        import warnings
+        warnings.warn(f"save: the compile arguments cannot be serialized ({err}); the model is saved "
+                      "without them and loads uncompiled", stacklevel=2)
+        compile_config = None
+    config["compile_config"] = compile_config
+    metadata = {"format": "nerve-model", "format_version": 1, "nerve_version": nerve.__version__,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    members = [
+        (METADATA, json.dumps(metadata).encode()),
+        (CONFIG, json.dumps(config).encode()),
+        (MODEL_WEIGHTS, _safetensors_bytes(weight_paths(model))),
+    ]
+    optimizer = getattr(model, "optimizer", None)
+    if compile_config is not None and optimizer is not None and getattr(optimizer, "built", False):
+        variables = {f"vars/{i}": v for i, v in enumerate(optimizer.variables)}
+        members.append((OPTIMIZER_WEIGHTS, _safetensors_bytes(variables)))
+    atomic_write(filepath, lambda f: _write_archive(f, members))
+
+
+def save_weights_only(model, filepath, overwrite=True):
+    """Write every weight of ``model`` to one ``.weights.safetensors`` file."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(WEIGHTS_SUFFIX):
+        raise ValueError(
+            "save_weights: the filename must end in `.weights.safetensors` (nerve's weights format; "
+            f"Keras's `.weights.h5` is not supported). Received: filepath={filepath}"
+        )
+    if not _check_overwrite(filepath, overwrite):
+        return
+    data = _safetensors_bytes(weight_paths(model))
+    atomic_write(filepath, lambda f: f.write(data))
+
+
+# ---- load ---------------------------------------------------------------------------------
+
+def _fail(filepath, problem):
+    return ValueError(f"load_model: cannot load '{filepath}': {problem}")
+
+
+def _read_archive(filepath):
+    if not os.path.isfile(filepath):
+        raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an accessible "
+                         "`.nerve` zip file.")
+    try:
+        with zipfile.ZipFile(filepath, "r") as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as err:
+        raise _fail(filepath, f"it is not a valid nerve model archive (a zip file): {err}") from None
+
+
+def _member(members, name, filepath):
+    if name not in members:
+        raise _fail(filepath, f"the archive has no '{name}' (it holds {sorted(members)}); the file is "
+                              "truncated or was not written by nerve")
+    return members[name]
+
+
+def _load_safetensors(data, filepath, name):
+    from safetensors.numpy import load
+    try:
+        return load(data)
+    except Exception as err:       # safetensors raises its own SafetensorError on corrupt bytes
+        raise _fail(filepath, f"'{name}' is not a valid safetensors file ({err})") from None
+
+
+def _assign(variables, arrays, filepath, what, skip_mismatch=False):
+    """Check every array against its variable (presence, shape, dtype), then assign them all."""
+    missing = [p for p in variables if p not in arrays]
+    unexpected = [p for p in arrays if p not in variables]
+    if missing or unexpected:
+        raise _fail(filepath, f"the {what} do not match the model: missing {missing[:5]}"
+                              f"{' ...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
+                              f"{' ...' if len(unexpected) > 5 else ''} ({len(variables)} expected, "
+                              f"{len(arrays)} in the file)")
+    skipped = []
+    for path, variable in variables.items():
+        array = arrays[path]
+        if tuple(array.shape) != tuple(variable.shape) or array.dtype != variable.dtype:
+            if skip_mismatch:
+                skipped.append(path)
+                continue
+            raise _fail(filepath, f"{what[:-1]} '{path}' ({variable.path}) has shape {tuple(variable.shape)} "
+                                  f"and dtype {variable.dtype.name} in the model, but shape "
+                                  f"{tuple(array.shape)} and dtype {array.dtype.name} in the file")
+    for path, variable in variables.items():
+        if path not in skipped:
+            variable.assign(arrays[path])
+    if skipped:
+        import warnings
+        warnings.warn(f"load_weights: skipped {len(skipped)} weights whose shape or dtype differ: {skipped}",
+                      stacklevel=3)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """The model saved in ``filepath`` (by ``model.save``), with its weights and, when ``compile``,
+    its compile config and optimizer state.
+
+    Args:
+        filepath: a ``.nerve`` (or ``.keras``) file written by nerve.
+        custom_objects: name -> class or function, for custom layers, losses, metrics.
+        compile: restore the compile config and optimizer state (True) or return it uncompiled.
+        safe_mode: accepted for Keras compatibility; loading is always safe (no code is run).
+
+    Raises:
+        ValueError: naming the file and the problem, for any missing, corrupt or mismatched content.
+    """
+    filepath = os.fspath(filepath)
+    members = _read_archive(filepath)
+    try:
+        config = json.loads(_member(members, CONFIG, filepath))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise _fail(filepath, f"'{CONFIG}' is not valid JSON ({err})") from None
+    if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
+        raise _fail(filepath, f"'{CONFIG}' does not describe a model (no class_name/config)")
+    config = dict(config)
+    compile_config = config.pop("compile_config", None)
+    with custom_object_scope(custom_objects or {}):
+        try:
+            model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        except (ValueError, TypeError, KeyError, IndexError) as err:
+            raise _fail(filepath, f"the architecture cannot be rebuilt: {err}") from err
+        if not isinstance(model, Layer):
+            raise _fail(filepath, f"'{CONFIG}' describes a {type(model).__name__}, not a model")
+        arrays = _load_safetensors(_member(members, MODEL_WEIGHTS, filepath), filepath, MODEL_WEIGHTS)
+        _assign(weight_paths(model), arrays, filepath, "weights")
+        if compile and compile_config:
+            try:
+                model.compile_from_config(compile_config)
+            except (ValueError, TypeError, KeyError) as err:
+                raise _fail(filepath, f"the compile config cannot be restored ({err}); pass "
+                                      "custom_objects= or compile=False") from err
+            if OPTIMIZER_WEIGHTS in members:
+                _load_optimizer(model, members[OPTIMIZER_WEIGHTS], filepath)
+    return model
+
+
+def _load_optimizer(model, data, filepath):
+    optimizer = model.optimizer
+    if not getattr(optimizer, "built", False):
+        optimizer.build(model.trainable_weights)
+    arrays = _load_safetensors(data, filepath, OPTIMIZER_WEIGHTS)
+    _assign({f"vars/{i}": v for i, v in enumerate(optimizer.variables)}, arrays, filepath, "optimizer variables")
+
+
+def load_weights_only(model, filepath, skip_mismatch=False):
+    """Assign the weights stored in a ``.weights.safetensors`` file (or a saved model file) to ``model``."""
+    filepath = os.fspath(filepath)
+    if filepath.endswith(WEIGHTS_SUFFIX):
+        if not os.path.isfile(filepath):
+            raise ValueError(f"load_weights: file not found: filepath={filepath}")
+        with open(filepath, "rb") as f:
+            arrays = _load_safetensors(f.read(), filepath, os.path.basename(filepath))
+    elif filepath.endswith(MODEL_SUFFIXES):
+        members = _read_archive(filepath)
+        arrays = _load_safetensors(_member(members, MODEL_WEIGHTS, filepath), filepath, MODEL_WEIGHTS)
+    else:
+        raise ValueError(
+            "load_weights: the filename must end in `.weights.safetensors` (or be a `.nerve` model "
+            f"file). Received: filepath={filepath}"
+        )
+    variables = weight_paths(model)
+    if arrays and not variables:
+        raise ValueError(
+            f"load_weights: model '{model.name}' has no weights yet (it is not built): call it on a "
+            f"batch of data or build() it before loading '{filepath}'"
+        )
+    _assign(variables, arrays, filepath, "weights", skip_mismatch=skip_mismatch)
