@@ -107,7 +107,7 @@ def cmd_train(args, parser):
     train_seconds = time.perf_counter() - started
     model_path = os.path.join(out, "model.nerve")
     model.save(model_path)
-    results = _test_report(model, x_test, y_test, args.batch_size)
+    results = _test_report(model, x_test, y_test)
     results.update(model=args.model, modern=bool(args.modern), dataset=args.dataset, epochs=args.epochs,
                    batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=float(_learning_rate(optimizer)),
                    augment=bool(args.augment), seed=args.seed, train_samples=len(x_train),
@@ -207,7 +207,7 @@ def _class_names(dataset, count):
     return [str(i) for i in range(count)]
 
 
-def _test_report(model, x_test, y_test, batch_size):
+def _test_report(model, x_test, y_test, batch_size=500):
     """Test loss (cross-entropy), accuracy and top-5 error from one pass of predictions."""
     import numpy
     probabilities = numpy.asarray(model.predict(x_test, batch_size=batch_size, verbose=0))

@@ -62,11 +62,11 @@ def plot_misclassified(x, y_true, y_pred, path=None, class_names=None, max_image
     Args:
         x: the images (N, H, W, C) or (N, H, W).
         y_true: true labels (indices or one-hot).
-        y_pred: predicted labels or class probabilities (then the caption shows the
-            predicted class's probability).
+        y_pred: predicted labels or class probabilities (then the most confident mistakes
+            come first, and each caption shows the predicted class's probability).
         path: where to write the PNG (None: do not write).
         class_names: a name per class (default: the class indices).
-        max_images: the most images drawn (the first errors in order).
+        max_images: the most images drawn.
 
     Returns:
         the matplotlib Figure.
@@ -74,12 +74,19 @@ def plot_misclassified(x, y_true, y_pred, path=None, class_names=None, max_image
     x, probabilities = as_numpy(x), as_numpy(y_pred)
     true, predicted = labels_of(y_true), labels_of(y_pred)
     wrong = numpy.flatnonzero(true != predicted)
+    scored = probabilities.ndim > 1 and probabilities.shape[-1] > 1
+    if scored:      # the most confident mistakes first
+        wrong = wrong[numpy.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")]
     shown = wrong[:max_images]
     columns = min(max(len(shown), 1), 6)
     rows = max(-(-len(shown) // columns), 1)
-    figure = new_figure(1.7 * columns + 0.4, 1.85 * rows + 0.6)
+    width, height = 1.7 * columns + 0.4, 1.85 * rows + 0.6
+    figure = new_figure(width, height, layout=None)
+    figure.subplots_adjust(left=0.2 / width, right=1 - 0.2 / width, bottom=0.1 / height,
+                           top=1 - 0.85 / height, wspace=0.15, hspace=0.45 * 1.85 / 1.4)
+    which = "most confident" if scored else "first"
     figure.suptitle(f"Misclassified: {len(wrong)} of {len(true)} images"
-                    + (f" (first {len(shown)} shown)" if len(wrong) > len(shown) else ""), fontsize=11)
+                    + (f" ({which} {len(shown)} shown)" if len(wrong) > len(shown) else ""), fontsize=11)
     if not len(shown):
         axes = figure.add_subplot(1, 1, 1)
         axes.text(0.5, 0.5, "no misclassified images", ha="center", va="center")
@@ -93,7 +100,7 @@ def plot_misclassified(x, y_true, y_pred, path=None, class_names=None, max_image
         axes = figure.add_subplot(rows, columns, k + 1)
         show_image(axes, x[i])
         caption = f"true {name(true[i])}\npred {name(predicted[i])}"
-        if probabilities.ndim > 1 and probabilities.shape[-1] > 1:
+        if scored:
             caption += f" ({probabilities[i, predicted[i]]:.0%})"
         axes.set_title(caption, fontsize=8, color="firebrick")
     return save(figure, path)
