@@ -40,7 +40,8 @@ def _log_softmax(z, axis):
 def _label_index(labels, axis):
     """The fancy index that picks, along ``axis``, the entry named by each label."""
     xp = backend.array_module(labels)
-    grids = list(xp.indices(labels.shape, sparse=True))
+    ndim = labels.ndim
+    grids = [xp.arange(n).reshape([n if j == d else 1 for j in range(ndim)]) for d, n in enumerate(labels.shape)]
     return tuple(grids[:axis] + [labels] + grids[axis:])
 
 
