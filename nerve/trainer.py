@@ -204,6 +204,8 @@ class Trainer:
                 if self.stop_training:
                     break
             if logs is None:
+                if iterator.exhausted:
+                    break
                 raise ValueError(
                     f"fit: epoch {epoch + 1} received no batches: the training data is empty or exhausted"
                 )
@@ -213,7 +215,7 @@ class Trainer:
                 epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs
-            if self.stop_training:
+            if self.stop_training or iterator.exhausted:
                 break
         callbacks.on_train_end(logs=training_logs)
         return callbacks.history

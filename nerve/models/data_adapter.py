@@ -266,6 +266,11 @@ class EpochIterator:
     def num_batches(self):
         return self.steps_per_epoch or self.adapter.num_batches
 
+    @property
+    def exhausted(self):
+        """True once a generator ran out before ``steps_per_epoch`` batches (training then stops)."""
+        return self._exhausted
+
     def __iter__(self):
         if not self.steps_per_epoch:
             for step, batch in enumerate(self.adapter):
