@@ -120,3 +120,19 @@ def test_configs_round_trip():
         config = layer.get_config()
         clone = type(layer).from_config({**config, "name": config["name"] + "_clone"})
         assert {**clone.get_config(), "name": config["name"]} == config
+
+
+def test_saved_model_keeps_preprocessing_layers(tmp_path, rng):
+    pytest.importorskip("nerve.saving")
+    x = (rng.random((8, 6, 6, 3)) * 255).astype("float32")
+    norm = layers.Normalization()
+    model = nerve.Sequential([nerve.Input((6, 6, 3)), layers.Rescaling(1 / 255), norm,
+                              layers.RandomFlip("horizontal", seed=2), layers.RandomZoom(0.2),
+                              layers.Resizing(4, 4), layers.CenterCrop(3, 3), layers.Flatten(), layers.Dense(2)])
+    norm.adapt(x / 255)
+    path = tmp_path / "pre.nerve"
+    model.save(path)
+    loaded = nerve.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    restored = [layer for layer in loaded.layers if type(layer).__name__ == "Normalization"][0]
+    np.testing.assert_allclose(restored.mean.numpy(), norm.mean.numpy())
