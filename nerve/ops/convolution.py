@@ -1,8 +1,9 @@
 """Convolutions over channels_last tensors: conv, depthwise, separable and transposed.
 
-Each is im2col (a strided view, one copy) and one GEMM; the input gradient is the
+Each is im2col (a strided view, one copy) and a GEMM; the input gradient is the
 adjoint, col2im. A transposed convolution *is* that input gradient, so it runs the
-same two kernels the other way round (see :mod:`conv_kernels`).
+same kernels the other way round. :mod:`conv_kernels` holds them, and how they are
+chunked over the batch to stay in cache. Bias is not part of these ops: layers add it.
 
 Shape (per spatial axis, K_eff = d·(K − 1) + 1 for dilation d):
     valid:  O = ⌊(I − K_eff) / S⌋ + 1
