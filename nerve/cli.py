@@ -20,7 +20,7 @@ import time
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
-DEFAULTS = {"epochs": 3, "batch_size": 64, "optimizer": "adam", "validation_split": 0.1}
+DEFAULTS = {"epochs": 3, "batch_size": 64, "optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
 
 
 # ---- data -------------------------------------------------------------------------------
@@ -92,13 +92,13 @@ def cmd_train(args, parser):
     if args.augment:
         model = Sequential([layers.Input(shape=x_train.shape[1:]), *augmentation(args.dataset), model],
                            name=f"{model.name}_augmented")
-    optimizer = optimizers.get(args.optimizer)
-    if args.lr is not None:
-        optimizer.learning_rate = args.lr
+    n_fit = len(x_train) - int(len(x_train) * (args.validation_split or 0.0))
+    steps = args.epochs * -(-n_fit // args.batch_size)
+    optimizer, lr = _optimizer(args.optimizer, args.lr, args.schedule, steps)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     print(f"nerve: training {args.model}{' (modern)' if args.modern else ''} on {args.dataset}: "
-          f"{len(x_train)} training samples, {args.epochs} epochs, batch {args.batch_size}, "
-          f"{args.optimizer} lr={float(_learning_rate(optimizer)):g}", flush=True)
+          f"{n_fit} training and {len(x_train) - n_fit} validation samples, {args.epochs} epochs, "
+          f"batch {args.batch_size}, {args.optimizer} lr={lr:g} ({args.schedule})", flush=True)
     log = os.path.join(out, "history.csv")
     started = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
@@ -109,7 +109,7 @@ def cmd_train(args, parser):
     model.save(model_path)
     results = _test_report(model, x_test, y_test)
     results.update(model=args.model, modern=bool(args.modern), dataset=args.dataset, epochs=args.epochs,
-                   batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=float(_learning_rate(optimizer)),
+                   batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=lr, schedule=args.schedule,
                    augment=bool(args.augment), seed=args.seed, train_samples=len(x_train),
                    train_seconds=round(train_seconds, 1), params=model.count_params())
     _print_report(results, train_seconds)
@@ -171,9 +171,13 @@ def _existing_file(path, parser):
     return path
 
 
-def _learning_rate(optimizer):
-    rate = getattr(optimizer, "learning_rate", None)
-    return rate.numpy() if hasattr(rate, "numpy") else rate
+def _optimizer(name, lr, schedule, steps):
+    """The optimizer ``name`` at rate ``lr`` (default: its own), constant or cosine-decayed to 0 over ``steps``."""
+    from . import optimizers
+    cls = type(optimizers.get(name))
+    lr = round(float(lr if lr is not None else cls().learning_rate), 8)
+    rate = optimizers.schedules.CosineDecay(lr, decay_steps=max(steps, 1)) if schedule == "cosine" else lr
+    return cls(learning_rate=rate), lr
 
 
 def _input_shape(model):
@@ -280,6 +284,8 @@ def build_parser():
     p.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
     p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: the optimizer's)")
+    p.add_argument("--schedule", choices=("cosine", "constant"), default=DEFAULTS["schedule"],
+                   help="learning rate: cosine decay to 0 over the run (default), or constant")
     p.add_argument("--augment", action="store_true", help="random shifts, rotations and zooms in training")
     p.add_argument("--modern", action="store_true", help="LeNet-5 with ReLU and max pooling")
     p.add_argument("--seed", type=int, default=None, help="seed for weights, shuffling and augmentation")
