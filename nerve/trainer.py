@@ -44,6 +44,8 @@ class Trainer:
         self.stop_predicting = False
         self.history = None
         self.steps_per_execution = 1
+        self._in_fit = False
+        self._epoch_weights = None
 
     # ---- compile ----------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -131,7 +133,9 @@ class Trainer:
         y_pred = self(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.data, _batch_size(x))
-        weights = self.trainable_weights
+        weights = self._epoch_weights if self._epoch_weights is not None else self.trainable_weights
+        if self._in_fit:
+            self._epoch_weights = weights          # looked up once per epoch of fit
         if weights:
             self.optimizer.apply(grad(loss, weights), weights)
         else:
@@ -197,12 +201,16 @@ class Trainer:
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             logs = None
-            for step, data in iterator:
-                callbacks.on_train_batch_begin(step)
-                logs = self.train_step(data)
-                callbacks.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            self._in_fit, self._epoch_weights = True, None
+            try:
+                for step, data in iterator:
+                    callbacks.on_train_batch_begin(step)
+                    logs = self.train_step(data)
+                    callbacks.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+            finally:
+                self._in_fit, self._epoch_weights = False, None
             if logs is None:
                 if iterator.exhausted:
                     break

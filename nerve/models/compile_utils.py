@@ -8,8 +8,6 @@ several. Both build lazily, on the first batch, because they need the shapes of 
 Metrics are updated on raw arrays: no graph is recorded for them.
 """
 
-import inspect
-
 from .. import backend
 from ..tensor import Tensor
 
@@ -77,32 +75,7 @@ def align(value, names, n, what):
 
 def _resolve_loss(identifier):
     from .. import losses
-    fn = losses.get(identifier)
-    if fn is None:
-        return None
-    if inspect.isfunction(fn) or inspect.isbuiltin(fn):
-        return _FunctionLoss(fn)
-    return fn
-
-
-class _FunctionLoss:
-    """A per-sample loss function reduced as Keras's "sum_over_batch_size": sum(l·w) / size(l)."""
-
-    def __init__(self, fn):
-        self.fn = fn
-        self.name = fn.__name__
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        from .. import ops
-        values = self.fn(y_true, y_pred)
-        if sample_weight is not None:
-            weight = ops.convert_to_tensor(sample_weight, dtype=values.dtype)
-            while weight.ndim > values.ndim:
-                weight = ops.squeeze(weight, -1)
-            while weight.ndim < values.ndim:
-                weight = ops.expand_dims(weight, -1)
-            return ops.sum(values * weight) / values.size
-        return ops.mean(values)
+    return losses.get(identifier)
 
 
 class CompileLoss:
@@ -156,6 +129,11 @@ class CompileLoss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_pred)
+        if (isinstance(y_pred, Tensor) and len(self.fns) == 1 and self.fns[0] is not None
+                and not isinstance(y_true, (list, tuple, dict))):
+            fn, weight = self.fns[0], self.weights[0]           # one output: the common, fast case
+            value = fn(y_true, y_pred, sample_weight=sample_weight) if sample_weight is not None else fn(y_true, y_pred)
+            return value * weight if weight != 1.0 else value
         preds = flatten_outputs(y_pred, self.names)
         n = len(preds)
         trues = align(y_true, self.names, n, "y")
@@ -191,10 +169,6 @@ def get_metric(identifier, y_true, y_pred):
         metric = getattr(metrics_module, prefix + "Crossentropy")(name=identifier)
     else:
         metric = metrics_module.get(identifier)
-        if not hasattr(metric, "update_state"):
-            wrapper = getattr(metrics_module, "MeanMetricWrapper", None)
-            name = identifier if isinstance(identifier, str) else getattr(metric, "__name__", "metric")
-            metric = wrapper(metric, name=name) if wrapper else _MeanFunction(metric, name)
         if isinstance(identifier, str):
             _rename(metric, identifier)
     return metric
@@ -205,26 +179,6 @@ def _rename(metric, name):
         metric.name = name
     except AttributeError:
         metric._name = name
-
-
-class _MeanFunction(MeanTracker):
-    """The batch-weighted mean of a per-sample metric function."""
-
-    def __init__(self, fn, name):
-        super().__init__(name)
-        self.fn = fn
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        values = self.fn(y_true, y_pred)
-        values = values.data if isinstance(values, Tensor) else values
-        xp = backend.array_module(values)
-        if sample_weight is None:
-            self._total = self._total + values.sum()
-            self._count += values.size
-        else:
-            w = xp.broadcast_to(xp.reshape(xp.asarray(sample_weight, values.dtype), (-1,) + (1,) * (values.ndim - 1)), values.shape)
-            self._total = self._total + (values * w).sum()
-            self._count += float(w.sum())
 
 
 class CompileMetrics:
@@ -288,6 +242,12 @@ class CompileMetrics:
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
+        if isinstance(y_pred, Tensor) and len(self._plain) == 1 and not isinstance(y_true, (list, tuple, dict)):
+            for m in self._plain[0]:                             # one output: the common, fast case
+                m.update_state(y_true, y_pred.data)
+            for m in self._weighted_lists[0]:
+                m.update_state(y_true, y_pred.data, sample_weight=sample_weight)
+            return
         preds = flatten_outputs(y_pred, self.names)
         n = len(preds)
         trues = align(y_true, self.names, n, "y")
