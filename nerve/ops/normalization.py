@@ -171,30 +171,33 @@ class Normalize(Function):
         self.shapes = [p.shape for p in params]
         self.scale = params[0].reshape(cols) if self.has_scale else xp.ones(cols, x.dtype)
         offset = params[-1].reshape(cols) if self.has_offset else xp.zeros(cols, x.dtype)
-        y = xp.empty_like(self.x)
+        y = xp.empty(x.shape, x.dtype)        # allocated in x's shape (no view): the kernel fills y2
+        y2 = y.reshape(rows, cols)
         stats = cols if self.layout == "columns" else rows
         self.mean, self.variance, self.rstd = (xp.empty(stats, x.dtype) for _ in range(3))
         if self.layout == "columns":
-            kernels.columns_forward(self.x, self.scale, offset, self.epsilon, y, self.mean, self.variance,
+            kernels.columns_forward(self.x, self.scale, offset, self.epsilon, y2, self.mean, self.variance,
                                     self.rstd, xp.empty((2, cols), x.dtype))
         else:
-            kernels.rows_forward(self.x, self.scale, offset, self.epsilon, y, self.mean, self.variance, self.rstd)
+            kernels.rows_forward(self.x, self.scale, offset, self.epsilon, y2, self.mean, self.variance, self.rstd)
         kept = [1 if i in self.stat_axes else n for i, n in enumerate(x.shape)]
         self.mean, self.variance = self.mean.reshape(kept), self.variance.reshape(kept)
-        return y.reshape(x.shape)
+        return y
 
     def _backward_compiled(self, gy):
         xp, kernels = backend.array_module(gy), _compiled_kernels()
         x = self.x
         g = xp.ascontiguousarray(gy).reshape(x.shape)
-        gx = xp.empty_like(x)
+        gx = xp.empty(gy.shape, x.dtype)      # not a view, so autodiff needs no copy of it
+        gx2 = gx.reshape(x.shape)
         dscale, doffset = xp.empty(x.shape[1], x.dtype), xp.empty(x.shape[1], x.dtype)
         mean, rstd = self.mean.reshape(-1), self.rstd
         if self.layout == "columns":
-            kernels.columns_backward(g, x, mean, rstd, self.scale, gx, dscale, doffset, xp.empty((3, x.shape[1]), x.dtype))
+            scratch = xp.empty((3, x.shape[1]), x.dtype)
+            kernels.columns_backward(g, x, mean, rstd, self.scale, gx2, dscale, doffset, scratch)
         else:
-            kernels.rows_backward(g, x, mean, rstd, self.scale, gx, dscale, doffset)
-        grads = [gx.reshape(gy.shape)]
+            kernels.rows_backward(g, x, mean, rstd, self.scale, gx2, dscale, doffset)
+        grads = [gx]
         if self.has_scale:
             grads.append(dscale.reshape(self.shapes[0]))
         if self.has_offset:
@@ -293,7 +296,9 @@ def group_normalization(x, groups, scale=None, offset=None, epsilon=1e-3):
     """
     x = _float(x)
     if x.ndim < 2:
-        raise ValueError(f"group_normalization: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}")
+        raise ValueError(
+            f"group_normalization: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}"
+        )
     channels = x.shape[-1]
     if not isinstance(groups, int) or groups < 1 or channels % groups:
         raise ValueError(
@@ -321,7 +326,9 @@ def instance_normalization(x, scale=None, offset=None, epsilon=1e-3):
     """
     x = _float(x)
     if x.ndim < 2:
-        raise ValueError(f"instance_normalization: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}")
+        raise ValueError(
+            f"instance_normalization: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}"
+        )
     stat_axes = tuple(range(1, x.ndim - 1))
     return _normalize("instance_normalization", x, stat_axes, (x.ndim - 1,), scale, offset, epsilon)[0]
 
