@@ -104,7 +104,8 @@ def plot_feature_maps(model, image, path=None, max_maps=8):
     columns = min(max_maps, max(out.shape[-1] for _, out in maps))
     figure = new_figure(1.3 * max(columns, 3), 1.6 * (len(maps) + 1))
     rows = figure.subfigures(len(maps) + 1, 1)
-    rows[0].suptitle("Input image", fontsize=10)
+    rows[0].suptitle("Input image; below, each convolution's feature maps (bright = strong response)",
+                     fontsize=10)
     show_image(rows[0].add_subplot(1, columns, 1), image)
     for row, (layer, out) in zip(rows[1:], maps):
         height, width, channels = out.shape
