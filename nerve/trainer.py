@@ -181,7 +181,8 @@ class Trainer:
         from . import callbacks as callbacks_module
         self._assert_compile_called("fit")
         if validation_split and validation_data is None:
-            (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight), validation_split)
+            (x, y, sample_weight), validation_data = train_validation_split(
+                (x, y, sample_weight), validation_split)
         iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                                  shuffle=shuffle, class_weight=class_weight)
         val_iterator = None

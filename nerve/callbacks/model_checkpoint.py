@@ -38,7 +38,8 @@ class ModelCheckpoint(Callback):
         self._batches_seen = 0
         self._current_epoch = 0
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
-            raise ValueError(f"ModelCheckpoint: unrecognized save_freq: {save_freq!r} (expected 'epoch' or a positive int)")
+            raise ValueError(
+                f"ModelCheckpoint: unrecognized save_freq: {save_freq!r} (expected 'epoch' or a positive int)")
         if save_weights_only and not self.filepath.endswith(".weights.safetensors"):
             raise ValueError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end "
@@ -83,7 +84,10 @@ class ModelCheckpoint(Callback):
             if self._direction is None:
                 self._direction = resolve_mode("ModelCheckpoint", self.model, self.monitor, self.mode)
             current = float(current)
-            better = self.best is None or (current < self.best if self._direction == "min" else current > self.best)
+            if self.best is None:
+                better = True
+            else:
+                better = current < self.best if self._direction == "min" else current > self.best
             if not better:
                 if self.verbose > 0:
                     print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")

@@ -39,7 +39,8 @@ class ReduceLROnPlateau(Callback):
 
     def _reset(self):
         if self.mode not in ("auto", "min", "max"):
-            warnings.warn(f"Learning rate reduction mode {self.mode} is unknown, fallback to auto mode.", stacklevel=2)
+            warnings.warn(f"Learning rate reduction mode {self.mode} is unknown, fallback to auto mode.",
+                          stacklevel=2)
             self.mode = "auto"
         self._minimize = self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor)
         self.best = numpy.inf if self._minimize else -numpy.inf

@@ -111,7 +111,8 @@ class CompileLoss:
         elif isinstance(weights, dict):
             unknown = [k for k in weights if k not in names]
             if unknown:
-                raise ValueError(f"compile(loss_weights=...): keys {unknown} do not match any model output {names}")
+                raise ValueError(
+                    f"compile(loss_weights=...): keys {unknown} do not match any model output {names}")
             self.weights = [float(weights.get(name, 1.0)) for name in names]
         elif isinstance(weights, (list, tuple)):
             if len(weights) != n:
@@ -132,7 +133,10 @@ class CompileLoss:
         if (isinstance(y_pred, Tensor) and len(self.fns) == 1 and self.fns[0] is not None
                 and not isinstance(y_true, (list, tuple, dict))):
             fn, weight = self.fns[0], self.weights[0]           # one output: the common, fast case
-            value = fn(y_true, y_pred, sample_weight=sample_weight) if sample_weight is not None else fn(y_true, y_pred)
+            if sample_weight is None:
+                value = fn(y_true, y_pred)
+            else:
+                value = fn(y_true, y_pred, sample_weight=sample_weight)
             return value * weight if weight != 1.0 else value
         preds = flatten_outputs(y_pred, self.names)
         n = len(preds)
@@ -213,7 +217,8 @@ class CompileMetrics:
         if isinstance(spec, dict):
             unknown = [k for k in spec if k not in self.names]
             if unknown:
-                raise ValueError(f"compile({argument}=...): keys {unknown} do not match any model output {self.names}")
+                raise ValueError(
+                    f"compile({argument}=...): keys {unknown} do not match any model output {self.names}")
             lists = [spec.get(name) or [] for name in self.names]
             lists = [ms if isinstance(ms, (list, tuple)) else [ms] for ms in lists]
         elif n == 1:
@@ -224,7 +229,8 @@ class CompileMetrics:
                 )
             lists = [list(spec)]
         else:
-            if not isinstance(spec, (list, tuple)) or len(spec) != n or not all(isinstance(m, (list, tuple)) for m in spec):
+            per_output = isinstance(spec, (list, tuple)) and len(spec) == n
+            if not per_output or not all(isinstance(m, (list, tuple)) for m in spec):
                 raise ValueError(
                     f"compile({argument}=...): for a model with {n} outputs {self.names}, pass a dict "
                     f"by output name or a list of {n} lists of metrics, received {spec!r}"

@@ -50,7 +50,8 @@ def class_weight_to_sample_weights(y, class_weight):
     classes = numpy.round(y).astype("int64")
     if classes.size and classes.min() < 0:
         raise ValueError(f"class_weight: labels must be non-negative class indices, received {classes.min()}")
-    table = numpy.ones(max(int(classes.max(initial=0)), max(class_weight, default=0)) + 1, dtype=backend.floatx())
+    size = max(int(classes.max(initial=0)), max(class_weight, default=0)) + 1
+    table = numpy.ones(size, dtype=backend.floatx())
     for label, weight in class_weight.items():
         table[int(label)] = weight
     return table[classes]
@@ -139,12 +140,14 @@ class ArrayAdapter:
                 raise ValueError("`class_weight` is only supported for Models with a single output.")
             sample_weight = class_weight_to_sample_weights(y, class_weight)
         self.data = _map(_to_numpy, (x, y, sample_weight))
-        sizes = {name: [len(a) for a in _leaves(part)] for name, part in zip(("x", "y", "sample_weight"), self.data)}
+        names = ("x", "y", "sample_weight")
+        sizes = {name: [len(a) for a in _leaves(part)] for name, part in zip(names, self.data)}
         all_sizes = {s for v in sizes.values() for s in v}
         if len(all_sizes) > 1:
             detail = " ".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items() if v)
             raise ValueError(
-                f"Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. {detail}"
+                "Data cardinality is ambiguous. Make sure all arrays contain the same number of "
+                f"samples. {detail}"
             )
         if not all_sizes:
             raise ValueError("fit/evaluate/predict: received no data (x is None)")
@@ -200,7 +203,7 @@ class GeneratorAdapter:
 
 
 class PyDatasetAdapter:
-    """Batches ``dataset[i]`` of a PyDataset, in shuffled order when asked; ``on_epoch_end`` after each epoch."""
+    """Batches ``dataset[i]`` of a PyDataset (in shuffled order when asked); ``on_epoch_end`` after each epoch."""
 
     def __init__(self, dataset, shuffle=False, class_weight=None):
         self.dataset = dataset

@@ -114,7 +114,7 @@ class Functional(Model):
             return values[id(v)] if isinstance(v, KerasTensor) else v
         for node, simple in self._plan:
             if simple is not None:
-                out = node.layer(values[id(simple)], **node.kwargs) if node.kwargs else node.layer(values[id(simple)])
+                out = node.layer(values[id(simple)], **node.kwargs)
             else:
                 out = node.layer(*map_structure(value_of, node.args), **map_structure(value_of, node.kwargs))
             if isinstance(node.outputs, KerasTensor):
@@ -376,7 +376,8 @@ def functional_from_config(cls, config, custom_objects=None, make_layer=None):
             try:
                 return tensor_at(*refs)
             except _NotReady:
-                raise ValueError(f"Functional model '{name}': the config refers to a missing tensor {refs}") from None
+                raise ValueError(
+                    f"Functional model '{name}': the config refers to a missing tensor {refs}") from None
         if isinstance(refs, dict):
             return {k: resolve(v) for k, v in refs.items()}
         return [resolve(v) for v in refs]

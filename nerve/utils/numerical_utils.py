@@ -20,7 +20,8 @@ def to_categorical(x, num_classes=None):
     is_tensor = isinstance(x, Tensor)
     labels = numpy.asarray(x.numpy() if is_tensor else x)
     if labels.size and not numpy.all(numpy.equal(numpy.mod(labels, 1), 0)):
-        raise ValueError(f"to_categorical: expected integer class indices, received values like {labels.ravel()[:3]}")
+        raise ValueError(
+            f"to_categorical: expected integer class indices, received values like {labels.ravel()[:3]}")
     labels = labels.astype("int64")
     shape = labels.shape
     if shape and shape[-1] == 1 and len(shape) > 1:
