@@ -70,3 +70,22 @@ def test_batch_of_zero_examples():
     assert y.shape == (0, 6, 6, 4)
     gx, gw = nerve.grad(y.sum(), [x, w])
     assert gx.shape == x.shape and not gw.numpy().any()
+
+
+@pytest.mark.parametrize("op,x_shape,w_shape,strides,padding,dilation", CASES[:2] + CASES[6:8])
+def test_strided_views_in_and_out(op, x_shape, w_shape, strides, padding, dilation):
+    """A non-contiguous input (every other row of a taller array) and a non-contiguous upstream
+    gradient (a transposed output) give what their contiguous copies give."""
+    x, w = case_arrays(x_shape, w_shape)
+    tall = np.repeat(x, 2, axis=1)
+    view = Tensor(tall, requires_grad=True)
+    xs, wt = ops.getitem(view, (slice(None), slice(None, None, 2))), Tensor(w, requires_grad=True)
+    assert not xs.data.flags.c_contiguous
+    y = getattr(ops, op)(xs, wt, strides, padding, dilation_rate=dilation)
+    g_view, gw = nerve.grad(ops.swapaxes(y, 1, 2).sum(), [view, wt])   # dY: a transposed view of ones
+    xc, wc = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    yc = getattr(ops, op)(xc, wc, strides, padding, dilation_rate=dilation)
+    gx_ref, gw_ref = nerve.grad(yc.sum(), [xc, wc])
+    np.testing.assert_allclose(y.numpy(), yc.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(g_view.numpy()[:, ::2], gx_ref.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gw.numpy(), gw_ref.numpy(), rtol=1e-4, atol=1e-4)
