@@ -62,6 +62,23 @@ class Model(Trainer, Layer):
 
     _build_spec = None
 
+    def _maybe_build(self, input_shape):
+        """On the first call: a model with its own ``build`` builds; a plain subclassed model's
+        layers create their weights during the call itself."""
+        if self.built:
+            return
+        if type(self).build is Model.build:
+            self.built = True
+        else:
+            super()._maybe_build(input_shape)
+
+    def build(self, input_shape=None):
+        """Create the weights of a subclassed model by running it once on zeros of ``input_shape``
+        (unknown sizes taken as 1), as ``model.build((None, 784))`` does in Keras."""
+        if input_shape is not None and not self.built:
+            self.build_from_config({"input_shape": input_shape})
+        self.built = True
+
     def call(self, inputs, training=None):
         raise NotImplementedError(
             f"{type(self).__name__} '{self.name}': a subclassed Model must implement "
@@ -232,7 +249,7 @@ def _input_spec_of(inputs):
 
 def _shapes_from_json(shapes):
     """Shapes read back from JSON: each innermost list of ints/None is one shape (a tuple)."""
-    if isinstance(shapes, list) and all(isinstance(n, int) or n is None for n in shapes):
+    if isinstance(shapes, (list, tuple)) and all(isinstance(n, int) or n is None for n in shapes):
         return tuple(shapes)
     if isinstance(shapes, dict):
         return {k: _shapes_from_json(v) for k, v in shapes.items()}

@@ -82,6 +82,8 @@ class Sequential(Model):
 
     def build(self, input_shape=None):
         """Create the weights by calling every layer on a symbolic input of ``input_shape``."""
+        if isinstance(input_shape, list) and all(n is None or isinstance(n, int) for n in input_shape):
+            input_shape = tuple(input_shape)
         if input_shape is None or not isinstance(input_shape, tuple) or (
                 input_shape and not all(n is None or isinstance(n, int) for n in input_shape)):
             self.built = True                 # not a single tensor: layers build when first called

@@ -124,3 +124,15 @@ def test_auto_config_records_constructor_arguments():
     assert config["hidden"] == 7 and config["classes"] == 2 and config["name"] == "tl"
     again = TwoLayer.from_config(config)
     assert again.hidden.units == 7 and again.head.units == 2
+
+
+def test_build_with_a_shape_creates_the_weights_for_summary():
+    model = TwoLayer(hidden=4)
+    model.build((None, 6))
+    assert model.built and model.count_params() == 6 * 4 + 4 + 4 * 3 + 3
+    captured = []
+    model.summary(print_fn=captured.append)
+    assert "Total params: 43" in captured[0]
+    sequential = nerve.Sequential([layers.Dense(2)])
+    sequential.build([None, 3])
+    assert sequential.output_shape == (None, 2)
