@@ -231,3 +231,15 @@ def test_no_graph_is_recorded_in_evaluate_and_predict(regression):
     model.evaluate(x, y, verbose=0)
     model.predict(x, verbose=0)
     assert flags[1:] == [False] * 4             # two batches of 32 each
+
+
+def test_tensor_inputs_batch_shuffle_and_steps_per_epoch_over_arrays(regression):
+    x, y = regression
+    model = nerve.Sequential([nerve.Input((5,)), layers.Dense(1)])
+    model.compile(nerve.optimizers.SGD(0.1), "mse")
+    history = model.fit(nerve.Tensor(x), nerve.Tensor(y), batch_size=16, epochs=3, shuffle="batch", verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    sizes = []
+    counter = nerve.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: sizes.append(batch))
+    history = model.fit(x, y, batch_size=16, epochs=3, steps_per_epoch=3, callbacks=[counter], verbose=0)
+    assert sizes == [0, 1, 2] * 3 and len(history.history["loss"]) == 3     # 9 steps over 4-batch epochs
