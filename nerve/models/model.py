@@ -43,6 +43,8 @@ class Model(Trainer, Layer):
     Args (subclass form): ``name``, ``trainable``, ``dtype`` as for any Layer.
     """
 
+    _build_spec = None          # (shapes, dtypes) of the first call's inputs, for get_build_config
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and _functional_init_arguments(args, kwargs):
             from .functional import Functional
@@ -59,8 +61,6 @@ class Model(Trainer, Layer):
             return
         Layer.__init__(self, *args, **kwargs)
         Trainer.__init__(self)
-
-    _build_spec = None
 
     def _maybe_build(self, input_shape):
         """On the first call: a model with its own ``build`` builds; a plain subclassed model's
@@ -213,15 +213,16 @@ def _inject_functional_model_class(cls):
 
 def _capture_init_args(cls, args, kwargs):
     """The constructor's arguments when all are JSON-friendly (for the automatic get_config)."""
+    signature = inspect.signature(cls.__init__)
     try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound = signature.bind(None, *args, **kwargs)
     except TypeError:
         return None
     values = dict(bound.arguments)
     values.pop(next(iter(values)), None)      # self
     flat = {}
     for name, value in values.items():
-        kind = inspect.signature(cls.__init__).parameters[name].kind
+        kind = signature.parameters[name].kind
         if kind is inspect.Parameter.VAR_KEYWORD:
             flat.update(value)
         elif kind is inspect.Parameter.VAR_POSITIONAL:
