@@ -4,10 +4,16 @@
 
 For each model the same architecture, synthetic data, batch size (128), optimizer
 (SGD, momentum 0.9, lr 0.01) and loss (cross-entropy) run in three child
-processes: nerve with ``fit``, nerve with a custom loop (``nerve.grad`` +
-``apply_gradients``) and PyTorch. Each child reports training samples/s (median
-of the epochs after a warm-up epoch, with min and max), inference samples/s at
-batch 1000, and its own peak resident memory, so that the figures don't mix.
+processes: PyTorch, nerve with ``fit`` and nerve with a custom loop (``nerve.grad``
++ ``apply_gradients``). Each child builds its model, runs one warm-up epoch, then
+waits for orders; the parent interleaves them epoch by epoch (torch, fit, loop,
+then the next round in a rotated order), so that a machine shared with other
+jobs loads every side alike. Reported: training samples/s per side (median of
+the rounds, with min and max), the ratio to PyTorch (median over the rounds of
+the ratio within one round, and best epoch against best epoch), inference
+samples/s at batch 1000 (best of 3, same interleaving) and each child's own peak
+resident memory. On a shared machine, prefer many short rounds
+(``--samples 3840 --epochs 15``): every side then gets its share of quiet moments.
 """
 
 import argparse
@@ -18,6 +24,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 MODELS = {"mlp": (60000, (28, 28, 1)), "lenet5": (60000, (28, 28, 1)), "vgg": (10000, (32, 32, 3))}
@@ -26,7 +33,7 @@ MODELS = {"mlp": (60000, (28, 28, 1)), "lenet5": (60000, (28, 28, 1)), "vgg": (1
 def parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch")
+    p.add_argument("--epochs", type=int, default=3, help="timed rounds (one epoch per side each) after a warm-up")
     p.add_argument("--models", default="mlp,lenet5,vgg")
     p.add_argument("--samples", type=int, default=None, help="override the number of training samples")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -90,10 +97,7 @@ def run_nerve(name, args, loop):
             grads = nerve.grad(loss, model.trainable_weights)
             optimizer.apply_gradients(zip(grads, model.trainable_weights))
 
-    epoch = epoch_loop if loop else epoch_fit
-    rates = _time_epochs(epoch, len(x), args.epochs)
-    infer = _time_inference(lambda xb: model.predict(xb, batch_size=1000, verbose=0), x)
-    return rates, infer
+    serve(epoch_loop if loop else epoch_fit, lambda xb: model.predict(xb, batch_size=1000, verbose=0), x)
 
 
 # ---- PyTorch ----------------------------------------------------------------------------
@@ -140,33 +144,39 @@ def run_torch(name, args):
             for start in range(0, len(xb), 1000):
                 model(xb[start:start + 1000])
 
-    return _time_epochs(epoch, len(x), args.epochs), _time_inference(predict, x)
+    serve(epoch, predict, x)
 
 
-# ---- timing -----------------------------------------------------------------------------
+# ---- timing ----------------------------------------------------------------------------
 
-def _time_epochs(epoch, n, epochs):
-    epoch()                                   # warm-up
-    rates = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        epoch()
-        rates.append(n / (time.perf_counter() - start))
-    return rates
+def _timed(fn, *args):
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
 
 
-def _time_inference(predict, x):
+def serve(epoch, predict, x):
+    """Warm up, then run one epoch or one inference pass per order read from stdin."""
+    epoch()
     predict(x[:2000])
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        predict(x)
-        times.append(time.perf_counter() - start)
-    return len(x) / min(times)
+    _reply({"ready": True})
+    for order in sys.stdin:
+        order = order.strip()
+        if order == "train":
+            _reply({"seconds": _timed(epoch)})
+        elif order == "infer":
+            _reply({"seconds": _timed(predict, x)})
+        elif order == "quit":
+            _reply({"rss": peak_rss_mb()})
+            return
+
+
+def _reply(message):
+    print(json.dumps(message), flush=True)
 
 
 def gemm_peak_gflops():
-    """NumPy's float32 GEMM rate on a large square product, and on the MLP's own shapes."""
+    """NumPy's float32 GEMM rate (best of 5) on a large square product, and on the MLP's own shapes."""
     import numpy as np
     rng = np.random.default_rng(0)
     rates = {}
@@ -175,10 +185,8 @@ def gemm_peak_gflops():
         b = rng.random((k, n), dtype=np.float32)
         a @ b
         reps = max(3, int(2e9 / (2 * m * k * n)))
-        start = time.perf_counter()
-        for _ in range(reps):
-            a @ b
-        rates[label] = 2 * m * k * n * reps / (time.perf_counter() - start) / 1e9
+        best = min(_timed(lambda: [a @ b for _ in range(reps)]) for _ in range(5))
+        rates[label] = 2 * m * k * n * reps / best / 1e9
     return rates
 
 
@@ -193,49 +201,114 @@ def child(args):
         print(json.dumps(gemm_peak_gflops()))
         return
     if side == "torch":
-        rates, infer = run_torch(name, args)
+        run_torch(name, args)
     else:
-        rates, infer = run_nerve(name, args, loop=(side == "nerve-loop"))
-    print(json.dumps({"rates": rates, "infer": infer, "rss": peak_rss_mb()}))
+        run_nerve(name, args, loop=(side == "nerve-loop"))
+
+
+# ---- the parent: interleave the sides, then tabulate -------------------------------------------
+
+SIDES = ("torch", "nerve-fit", "nerve-loop")
+
+
+class Child:
+    """One side's process, driven line by line."""
+
+    def __init__(self, side, name, args, env):
+        cmd = [sys.executable, __file__, "--child", f"{side}:{name}", "--threads", str(args.threads)]
+        cmd += ["--samples", str(args.samples)] if args.samples else []
+        self.side = side
+        self.errors = tempfile.TemporaryFile("w+")      # a file, not a pipe: a chatty child can't block
+        self.process = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.errors, text=True)
+        self.ask(None)              # waits for the warm-up to finish
+
+    def ask(self, order):
+        if order is not None:
+            self.process.stdin.write(order + "\n")
+            self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith("{"):      # skip anything else the child prints
+                return json.loads(line)
+        self.errors.seek(0)
+        raise RuntimeError(f"{self.side} failed:\n{self.errors.read()[-3000:]}")
+
+
+def measure(name, args, env):
+    """Per side: training rates of each round, best inference rate, peak RSS."""
+    n = args.samples or MODELS[name][0]
+    children = {}
+    for side in SIDES:
+        try:
+            children[side] = Child(side, name, args, env)
+        except RuntimeError as err:
+            print(f"{name:8s} {err}")
+    rates = {side: [] for side in children}
+    infer = {side: [] for side in children}
+    order = list(children)
+    for round_ in range(args.epochs):
+        turn = order[round_ % len(order):] + order[:round_ % len(order)]
+        for side in turn:
+            rates[side].append(n / children[side].ask("train")["seconds"])
+    for _ in range(3):
+        for side in order:
+            infer[side].append(n / children[side].ask("infer")["seconds"])
+    rss = {side: child.ask("quit")["rss"] for side, child in children.items()}
+    return rates, {side: max(r) for side, r in infer.items()}, rss
+
+
+def report(name, rates, infer, rss):
+    """One row per side. Ratios to PyTorch: the median over rounds of the within-round ratio, and
+    best against best (the least disturbed epochs: the steadiest estimate on a loaded machine)."""
+    base = rates.get("torch")
+    for side in rates:
+        med, best = statistics.median(rates[side]), max(rates[side])
+        cell = f"{med:7.0f} ({min(rates[side]):.0f}-{best:.0f})"
+        if base:
+            per_round = [r / b for r, b in zip(rates[side], base)]
+            ratio = f"{statistics.median(per_round):4.2f} ({min(per_round):.2f}-{max(per_round):.2f})"
+            ratio += f" {best / max(base):5.2f}"
+            iratio, mratio = f"{infer[side] / infer['torch']:6.2f}", f"{rss[side] / rss['torch']:6.2f}"
+        else:
+            ratio, iratio, mratio = "n/a", "   n/a", "   n/a"
+        print(f"{name:8s} {side:11s} {cell:>24s} {ratio:>24s} {infer[side]:10.0f} {iratio} "
+              f"{rss[side]:8.0f} {mratio}")
 
 
 def main():
     args = parse()
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
-               MKL_NUM_THREADS=str(args.threads))
     if args.child:
         return child(args)
-    print(f"# {platform.machine()} {os.cpu_count()} cores, {args.threads} threads, float32, batch 128, "
-          f"SGD(0.01, momentum 0.9), {args.epochs} timed epochs after 1 warm-up")
-    header = f"{'model':8s} {'side':11s} {'train samples/s (min-max)':>30s} {'ratio':>6s} " \
-             f"{'infer samples/s':>16s} {'ratio':>6s} {'peak MB':>8s} {'ratio':>6s}"
-    print(header)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads))
+    print(f"# {_cpu_model()}, {os.cpu_count()} cores, {args.threads} threads, float32, batch 128, "
+          f"SGD(0.01, momentum 0.9), {args.epochs} interleaved rounds after 1 warm-up epoch; "
+          f"load average at start {os.getloadavg()[0]:.2f}")
+    print(f"{'model':8s} {'side':11s} {'train/s median (min-max)':>24s} {'ratio med (min-max) best':>24s} "
+          f"{'infer/s':>10s} {'ratio':>6s} {'peak MB':>8s} {'ratio':>6s}")
     for name in args.models.split(","):
-        results = {}
-        for side in ("torch", "nerve-fit", "nerve-loop"):
-            cmd = [sys.executable, __file__, "--child", f"{side}:{name}", "--threads", str(args.threads),
-                   "--epochs", str(args.epochs)] + (["--samples", str(args.samples)] if args.samples else [])
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-            if out.returncode:
-                print(f"{name:8s} {side:11s} failed:\n{out.stderr[-2000:]}")
-                continue
-            results[side] = json.loads(out.stdout.strip().splitlines()[-1])
-        base = results.get("torch")
-        for side, r in results.items():
-            med = statistics.median(r["rates"])
-            rng = f"{med:9.0f} ({min(r['rates']):.0f}-{max(r['rates']):.0f})"
-            ratio = f"{med / statistics.median(base['rates']):6.2f}" if base else "   n/a"
-            iratio = f"{r['infer'] / base['infer']:6.2f}" if base else "   n/a"
-            mratio = f"{r['rss'] / base['rss']:6.2f}" if base else "   n/a"
-            print(f"{name:8s} {side:11s} {rng:>30s} {ratio} {r['infer']:16.0f} {iratio} {r['rss']:8.0f} {mratio}")
-        if name == "mlp" and "nerve-fit" in results:
+        rates, infer, rss = measure(name, args, env)
+        report(name, rates, infer, rss)
+        if name == "mlp" and "nerve-fit" in rates:
             cmd = [sys.executable, __file__, "--child", "gemm:none", "--threads", str(args.threads)]
             peak = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True).stdout)
-            achieved = statistics.median(results["nerve-fit"]["rates"]) * MLP_FLOPS_PER_SAMPLE / 1e9
+            achieved = statistics.median(rates["nerve-fit"]) * MLP_FLOPS_PER_SAMPLE / 1e9
             print(f"#   NumPy GEMM peak: {peak['2048^3']:.1f} GFLOP/s (2048^3), {peak['128x784x256']:.1f} GFLOP/s "
                   f"(128x784x256); nerve's MLP training sustains {achieved:.1f} GFLOP/s in its dense layers' "
                   f"GEMMs = {achieved / peak['2048^3']:.0%} of the large-GEMM peak")
         sys.stdout.flush()
+    print(f"# load average at end {os.getloadavg()[0]:.2f}")
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
