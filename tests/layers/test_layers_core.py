@@ -113,6 +113,9 @@ def test_inputs_are_autocast_to_the_layer_dtype(check):
     layer = L.Dense(2)
     out = layer(check.data((2, 3), "float64"))
     assert out.dtype == np.float32
+    ints = np.arange(6).reshape(2, 3)
+    np.testing.assert_allclose(layer(ints).numpy(), ints @ layer.kernel.numpy() + layer.bias.numpy(), rtol=1e-6)
+    assert layer(ints).dtype == np.float32
 
 
 # ---- Activation, Identity, Lambda -------------------------------------------------------------
