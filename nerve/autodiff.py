@@ -47,13 +47,15 @@ class Function:
     released = False
 
     def __call__(self, *inputs):
+        # list comprehensions, not generators: this runs once per op, and small ops are
+        # dominated by such per-call Python costs
         tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
         data = self.forward(*[t.data for t in tensors])
         if backend._check_numerics:
             _check_finite(data, type(self).__name__, "forward")
         out = Tensor._wrap(data)
         if _grad_enabled:
-            needs = tuple(t.requires_grad for t in tensors)
+            needs = tuple([t.requires_grad for t in tensors])
             if True in needs:
                 self.inputs = tensors
                 self.needs_grad = needs
@@ -92,10 +94,34 @@ def sum_to(grad, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
     )
-    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
-    if lead:
-        summed = summed.reshape(summed.shape[lead:])
-    return summed.reshape(shape)
+    if axes == tuple(range(len(axes))):     # the leading axes only: a bias's gradient
+        return sum_leading_axes(grad, len(axes)).reshape(shape)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def sum_leading_axes(array, count):
+    """Σ of ``array`` over its first ``count`` axes.
+
+    On a contiguous float32/float64 array this is one BLAS matrix-vector product,
+    ones(m) @ array.reshape(m, k): NumPy's own sum over leading axes runs an inner
+    loop only as long as the kept axes (a bias of 6 channels on (128, 28, 28, 6):
+    2 ms against 0.1 ms). Anything else (a broadcast view, which the reshape would
+    copy; integers; float16) goes to ``sum``.
+    """
+    kept = array.shape[count:]
+    if (count == array.ndim or not array.size or not array.flags.c_contiguous
+            or array.dtype.name not in ("float32", "float64")):
+        return array.sum(axis=tuple(range(count)))
+    xp = backend.array_module(array)
+    rows = array.size // _product(kept)
+    return (xp.ones(rows, dtype=array.dtype) @ array.reshape(rows, -1)).reshape(kept)
+
+
+def _product(values):
+    result = 1
+    for v in values:
+        result *= v
+    return result
 
 
 def _topological_order(root):

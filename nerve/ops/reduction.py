@@ -8,7 +8,7 @@ broadcasting does the rest.
 import builtins
 
 from .. import backend
-from ..autodiff import Function
+from ..autodiff import Function, sum_leading_axes
 from ..tensor import Tensor, as_tensor
 
 
@@ -43,7 +43,7 @@ class Sum(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        return _sum(x, self.axes, self.keepdims)
 
     def backward(self, gy):
         xp = backend.array_module(gy)
@@ -58,7 +58,10 @@ class Mean(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        return x.mean(axis=self.axes, keepdims=self.keepdims)
+        if x.dtype.name == "float16":     # NumPy's mean accumulates it in float32, a plain sum would not
+            return x.mean(axis=self.axes, keepdims=self.keepdims)
+        # NumPy's mean is this sum and division behind a Python wrapper that costs ~3x on a batch of losses
+        return _sum(x, self.axes, self.keepdims) / x.dtype.type(_prod(x.shape[a] for a in self.axes))
 
     def backward(self, gy):
         xp = backend.array_module(gy)
@@ -122,6 +125,14 @@ class LogSumExp(Function):
 
     def backward(self, gy):
         return (_expand(gy, self.softmax.shape, self.axes, self.keepdims) * self.softmax,)
+
+
+def _sum(x, axes, keepdims):
+    """x.sum over ``axes``; over leading axes (a batch) as one matrix-vector product."""
+    if axes != tuple(range(len(axes))) or len(axes) == x.ndim:
+        return x.sum(axis=axes, keepdims=keepdims)
+    total = sum_leading_axes(x, len(axes))
+    return total.reshape((1,) * len(axes) + total.shape) if keepdims else total
 
 
 def _prod(values):

@@ -151,3 +151,64 @@ def test_indexing_gradient_scatter_adds():
     x = Tensor(np.zeros(3), requires_grad=True)
     x[np.array([0, 0, 1])].sum().backward()
     assert np.allclose(x.grad.numpy(), [2, 1, 0])
+
+
+# ---- fast paths: a short vector broadcast over a large array, sums over leading axes ----------
+
+BIAS_SHAPES = [((64, 28, 28, 6), (6,)), ((6,), (64, 28, 28, 6)), ((32, 16, 16, 32), (1, 1, 32)),
+               ((40, 30, 20), (30, 20)), ((20000, 1), (1,)), ((64, 28, 28, 6), (1, 28, 1, 6))]
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply"])
+@pytest.mark.parametrize("s1,s2", BIAS_SHAPES)
+def test_short_vector_broadcast_matches_numpy(name, s1, s2):
+    a, b = rnd(*s1).astype(np.float32), rnd(*s2).astype(np.float32)
+    ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    y = getattr(ops, name)(ta, tb)
+    assert y.dtype == np.float32 and np.array_equal(y.numpy(), getattr(np, name)(a, b))
+    gy = rnd(*y.shape).astype(np.float32)
+    y.backward(gy)
+    sign = -1 if name == "subtract" else 1
+    ga = gy * b if name == "multiply" else gy
+    gb = gy * a if name == "multiply" else sign * gy
+    expect_a, expect_b = _unbroadcast(ga, a.shape), _unbroadcast(gb, b.shape)
+    assert ta.grad.dtype == tb.grad.dtype == np.float32
+    assert np.allclose(ta.grad.numpy(), expect_a, rtol=1e-4, atol=1e-3)
+    assert np.allclose(tb.grad.numpy(), expect_b, rtol=1e-4, atol=1e-3)
+
+
+def _unbroadcast(g, shape):
+    """NumPy reference of autodiff.sum_to: sum g over the axes broadcasting added or stretched."""
+    lead = g.ndim - len(shape)
+    stretched = [i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1]
+    return g.sum(axis=tuple(range(lead)) + tuple(stretched), keepdims=True).reshape(shape)
+
+
+def test_short_vector_broadcast_gradcheck(monkeypatch):
+    from nerve.ops import math
+    monkeypatch.setattr(math, "_WORTH_TILING", 8)      # take the tiled path on gradcheck-sized arrays
+    monkeypatch.setattr(math, "_SHORT_ROW", 6)
+    for s1, s2 in [((2, 3, 2, 2), (2,)), ((2,), (3, 2, 3, 2)), ((3, 2, 2), (2, 2))]:
+        for op in (ops.add, ops.subtract, ops.multiply):
+            assert gradcheck(op, rnd(*s1), rnd(*s2))
+
+
+@pytest.mark.parametrize("shape,count", [((64, 28, 28, 6), 3), ((128, 10), 1), ((7, 5, 3), 2), ((4, 0, 3), 2)])
+def test_sum_over_leading_axes(shape, count):
+    from nerve.autodiff import sum_leading_axes
+    x = rnd(*shape).astype(np.float32)
+    expected = x.astype(np.float64).sum(axis=tuple(range(count)))
+    for array in (x, np.broadcast_to(x[:1], x.shape), x.astype(np.int64), x.astype(np.float16)):
+        got = sum_leading_axes(array, count)
+        assert got.shape == shape[count:] and got.dtype == array.sum(axis=0).dtype
+    got = sum_leading_axes(x, count)
+    assert np.allclose(got, expected, rtol=1e-5, atol=1e-3)
+    y = ops.sum(Tensor(x), axis=tuple(range(count)), keepdims=True)
+    assert y.shape == (1,) * count + shape[count:] and np.allclose(y.numpy(), expected.reshape(y.shape), atol=1e-3)
+    assert np.allclose(ops.mean(Tensor(x), axis=0).numpy(), x.mean(axis=0), atol=1e-5)
+
+
+def test_mean_of_float16_accumulates_in_float32():
+    x = np.full(100000, 1.0, dtype=np.float16)        # its float16 sum would overflow to inf
+    y = ops.mean(Tensor(x))
+    assert y.dtype == np.float16 and float(y.numpy()) == 1.0
