@@ -155,6 +155,9 @@ def _timed(fn, *args):
     return time.perf_counter() - start
 
 
+INFER_SAMPLES = 20000
+
+
 def serve(epoch, predict, x):
     """Warm up, then run one epoch or one inference pass per order read from stdin."""
     epoch()
@@ -164,8 +167,9 @@ def serve(epoch, predict, x):
         order = order.strip()
         if order == "train":
             _reply({"seconds": _timed(epoch)})
-        elif order == "infer":
-            _reply({"seconds": _timed(predict, x)})
+        elif order == "infer":        # at least INFER_SAMPLES, so that a short --samples still times something
+            passes = -(-INFER_SAMPLES // len(x))
+            _reply({"seconds": _timed(lambda: [predict(x) for _ in range(passes)]) / passes})
         elif order == "quit":
             _reply({"rss": peak_rss_mb()})
             return
@@ -250,8 +254,8 @@ def measure(name, args, env):
         turn = order[round_ % len(order):] + order[:round_ % len(order)]
         for side in turn:
             rates[side].append(n / children[side].ask("train")["seconds"])
-    for _ in range(3):
-        for side in order:
+    for round_ in range(5):
+        for side in order[round_ % len(order):] + order[:round_ % len(order)]:
             infer[side].append(n / children[side].ask("infer")["seconds"])
     rss = {side: child.ask("quit")["rss"] for side, child in children.items()}
     return rates, {side: max(r) for side, r in infer.items()}, rss
