@@ -113,6 +113,9 @@ def test_constant_zeros_ones_identity():
     np.testing.assert_array_equal(I.Constant([1.0, 2.0])((3, 2)), [[1, 2]] * 3)
     with pytest.raises(ValueError, match="cannot fill"):
         I.Constant([1.0, 2.0, 3.0])((3, 2))
+    assert I.Constant(np.array([1.0, 2.0])).get_config() == {"value": [1.0, 2.0]}
+    assert I.Constant(np.float32(0.5)).get_config() == {"value": 0.5}
+    np.testing.assert_array_equal(I.Constant(nerve.Tensor([3.0]))((2,)), [3.0, 3.0])
     np.testing.assert_array_equal(I.Zeros()((2, 2), dtype="int64"), np.zeros((2, 2)))
     np.testing.assert_array_equal(I.Ones()((3,)), np.ones(3))
     np.testing.assert_array_equal(I.Identity(gain=3.0)((2, 3)), 3.0 * np.eye(2, 3))

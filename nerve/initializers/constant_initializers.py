@@ -1,6 +1,7 @@
 """Initializers that draw nothing: Zeros, Ones, Constant, Identity."""
 
 from .. import backend
+from ..tensor import Tensor
 from .initializer import Initializer, standardize_dtype, standardize_shape
 
 
@@ -18,7 +19,7 @@ class Constant(Initializer):
         shape = standardize_shape(shape, "Constant")
         dtype = standardize_dtype(dtype)
         xp = backend.xp
-        value = self.value.data if hasattr(self.value, "data") and not backend.is_array(self.value) else self.value
+        value = self.value.data if isinstance(self.value, Tensor) else self.value
         if isinstance(value, (int, float, bool)):
             return xp.full(shape, value, dtype=dtype)
         value = xp.asarray(value, dtype=dtype)
@@ -31,8 +32,12 @@ class Constant(Initializer):
 
     def get_config(self):
         value = self.value
-        if backend.is_array(value) or hasattr(value, "tolist"):
-            value = backend.to_numpy(getattr(value, "data", value)).tolist()
+        if isinstance(value, Tensor):
+            value = value.numpy()
+        if backend.is_array(value):
+            value = backend.to_numpy(value)
+        if hasattr(value, "tolist"):          # arrays and NumPy scalars -> plain JSON values
+            value = value.tolist()
         return {"value": value}
 
 
