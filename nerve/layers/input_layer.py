@@ -55,9 +55,12 @@ class InputLayer(Layer):
                 raise ValueError(f"InputLayer '{self.name}': pass `shape` (without the batch axis) or `batch_shape`")
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(batch_shape)
-        self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
-        Node(self, (), {}, self.output)
+        Node(self, (), {}, KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name))
         self.built = True
+
+    @property
+    def input(self):
+        return self.output          # an InputLayer's input is its own placeholder
 
     def call(self, inputs):
         return inputs

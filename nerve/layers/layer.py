@@ -191,6 +191,23 @@ class Layer:
             raise ValueError(f"{type(self).__name__} '{self.name}': count_params() needs the layer built first")
         return int(sum(w.size for w in self.weights))
 
+    @property
+    def input(self):
+        """The symbolic input of this layer's first call in a functional graph."""
+        return self._first_node("input").args[0]
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's first call: ``Model(m.inputs, m.get_layer(n).output)``."""
+        return self._first_node("output").outputs
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"{type(self).__name__} '{self.name}' has no `{what}`: it was never called on a symbolic Input"
+            )
+        return self._inbound_nodes[0]
+
     # ---- losses (regularization) --------------------------------------------------------
     def add_loss(self, loss):
         self._losses.append(loss)
