@@ -5,8 +5,7 @@ to one number; functions (``mean_squared_error``, ``mse``, ...) return per-sampl
 :func:`get` resolves names, classes, config dicts and callables to a ``Loss`` instance.
 """
 
-import inspect
-
+from ..utils.registry import deserialize_object, get_object, lookup_function, lookup_name, serialize_object
 from .classification import (
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
     CategoricalHinge, Hinge, KLDivergence, SparseCategoricalCrossentropy, SquaredHinge,
@@ -45,24 +44,16 @@ ALL_OBJECTS_DICT.update({
 })
 
 
-def _known():
-    return ", ".join(sorted(ALL_OBJECTS_DICT))
-
-
 def get_function(name):
     """The loss function registered under ``name`` ("mse", "categorical_crossentropy", ...)."""
-    obj = ALL_OBJECTS_DICT.get(name)
-    if obj is None or inspect.isclass(obj):
-        raise ValueError(f"losses: unknown loss function {name!r}; known: {_known()}")
-    return obj
+    return lookup_function(name, ALL_OBJECTS_DICT, "losses", "loss")
 
 
 def serialize(loss):
     """A loss as Keras's dict ``{"module", "class_name", "config", "registered_name"}``; a
     function as its name."""
     if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
-                "registered_name": None}
+        return serialize_object(loss, Loss, "losses")
     if callable(loss) and getattr(loss, "__name__", None) in ALL_OBJECTS_DICT:
         return loss.__name__
     raise TypeError(f"losses.serialize: expected a Loss or a nerve loss function, received {loss!r}")
@@ -70,21 +61,12 @@ def serialize(loss):
 
 def deserialize(config, custom_objects=None):
     """A loss from ``serialize``'s output: a dict (-> a Loss instance) or a name (-> the function)."""
-    known = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
+    if (isinstance(config, dict) and config.get("class_name") == "function"
+            and isinstance(config.get("config"), str)):
+        config = config["config"]            # a function, as serialize_keras_object writes it
     if isinstance(config, str):
-        if config not in known:
-            raise ValueError(f"losses: unknown loss {config!r}; known: {_known()}")
-        return known[config]
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"losses.deserialize: expected a dict with 'class_name' or a name, received {config!r}")
-    name = config["class_name"]
-    inner = config.get("config")
-    if name == "function" and isinstance(inner, str):
-        return deserialize(inner, custom_objects)
-    cls = known.get(name)
-    if cls is None or not inspect.isclass(cls):
-        raise ValueError(f"losses: unknown loss class {name!r}; known: {_known()}")
-    return cls.from_config(inner or {})
+        return lookup_name(config, ALL_OBJECTS_DICT, "losses", "loss", custom_objects)
+    return deserialize_object(config, ALL_OBJECTS_DICT, "losses", "loss", custom_objects)
 
 
 def get(identifier):
@@ -96,23 +78,8 @@ def get(identifier):
     Functions are wrapped in a ``LossFunctionWrapper`` named after the identifier, as
     Keras's ``compile`` does, so the result always reduces to one number.
     """
-    if identifier is None:
-        return None
-    obj = identifier
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Known losses: {_known()}")
-    if isinstance(obj, Loss):
-        return obj
-    if inspect.isclass(obj) and issubclass(obj, Loss):
-        return obj()
-    if callable(obj):
-        name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", None)
-        return LossFunctionWrapper(obj, name=name)
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Known losses: {_known()}")
+    return get_object(identifier, ALL_OBJECTS_DICT, Loss, deserialize, "losses", "loss",
+                      wrap_function=LossFunctionWrapper)
 
 
 __all__ = sorted(set(ALL_OBJECTS_DICT) | {"get", "serialize", "deserialize", "get_function"})

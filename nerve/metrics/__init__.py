@@ -9,6 +9,7 @@ picks the accuracy that fits a loss and an output shape, as ``compile`` needs.
 import inspect
 
 from .. import losses as _losses
+from ..utils.registry import deserialize_object, get_object, lookup_function, lookup_name, serialize_object
 from .accuracy import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     TopKCategoricalAccuracy, accuracy, binary_accuracy, categorical_accuracy, in_top_k,  # noqa: F401
@@ -56,39 +57,21 @@ ALL_OBJECTS_DICT.update({
 })
 
 
-def _known():
-    return ", ".join(sorted(ALL_OBJECTS_DICT))
-
-
 def get_function(name):
     """The metric function registered under ``name`` ("mse", "sparse_categorical_accuracy", ...)."""
-    obj = ALL_OBJECTS_DICT.get(name)
-    if obj is None or inspect.isclass(obj):
-        raise ValueError(f"metrics: unknown metric function {name!r}; known: {_known()}")
-    return obj
+    return lookup_function(name, ALL_OBJECTS_DICT, "metrics", "metric")
 
 
 def serialize(metric):
     """A metric as Keras's dict ``{"module", "class_name", "config", "registered_name"}``."""
-    if not isinstance(metric, Metric):
-        raise TypeError(f"metrics.serialize: expected a Metric, received {metric!r}")
-    return {"module": "keras.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
-            "registered_name": None}
+    return serialize_object(metric, Metric, "metrics")
 
 
 def deserialize(config, custom_objects=None):
     """A Metric from ``serialize``'s dict (or the function registered under a name)."""
-    known = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
     if isinstance(config, str):
-        if config not in known:
-            raise ValueError(f"metrics: unknown metric {config!r}; known: {_known()}")
-        return known[config]
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"metrics.deserialize: expected a dict with 'class_name', received {config!r}")
-    cls = known.get(config["class_name"])
-    if cls is None or not inspect.isclass(cls):
-        raise ValueError(f"metrics: unknown metric class {config['class_name']!r}; known: {_known()}")
-    return cls.from_config(config.get("config") or {})
+        return lookup_name(config, ALL_OBJECTS_DICT, "metrics", "metric", custom_objects)
+    return deserialize_object(config, ALL_OBJECTS_DICT, "metrics", "metric", custom_objects)
 
 
 def get(identifier):
@@ -101,25 +84,10 @@ def get(identifier):
     "accuracy"/"acc" give the exact-match ``Accuracy``; ``compile`` should call
     :func:`resolve_accuracy` instead to pick the accuracy that fits the loss.
     """
-    if identifier is None:
-        return None
-    obj = identifier
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        if identifier in ("accuracy", "acc"):
-            return Accuracy(name=identifier)
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Known metrics: {_known()}")
-    if isinstance(obj, Metric):
-        return obj
-    if inspect.isclass(obj) and issubclass(obj, Metric):
-        return obj()
-    if callable(obj):
-        name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", None)
-        return MeanMetricWrapper(obj, name=name)
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Known metrics: {_known()}")
+    if isinstance(identifier, str) and identifier in ("accuracy", "acc"):
+        return Accuracy(name=identifier)
+    return get_object(identifier, ALL_OBJECTS_DICT, Metric, deserialize, "metrics", "metric",
+                      wrap_function=MeanMetricWrapper)
 
 
 _SPARSE_LOSSES = {"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"}

@@ -4,6 +4,7 @@
 through :func:`get`; class names match case-insensitively, as in Keras.
 """
 
+from ..utils.registry import deserialize_object, get_object, serialize_object
 from . import schedules  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -20,42 +21,22 @@ ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 def serialize(optimizer):
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizers.serialize: expected an Optimizer, received {optimizer!r}")
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    return serialize_object(optimizer, Optimizer, "optimizers")
 
 
 def deserialize(config, custom_objects=None):
     """An optimizer from ``serialize``'s dict; ``class_name`` matches case-insensitively."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"optimizers.deserialize: expected a dict with 'class_name', received {config!r}")
-    custom_objects = custom_objects or {}
-    name = config["class_name"]
-    cls = custom_objects.get(name) or ALL_OBJECTS_DICT.get(str(name).lower())
-    if cls is None:
-        raise ValueError(
-            f"optimizers: unknown optimizer {name!r}; known: {', '.join(sorted(ALL_OBJECTS_DICT))}"
-        )
-    return cls.from_config(config.get("config") or {}, custom_objects=custom_objects)
+    name = config.get("class_name") if isinstance(config, dict) else None
+    if isinstance(name, str) and name not in (custom_objects or {}) and name.lower() in ALL_OBJECTS_DICT:
+        config = dict(config, class_name=name.lower())
+    return deserialize_object(config, ALL_OBJECTS_DICT, "optimizers", "optimizer", custom_objects)
 
 
 def get(identifier):
-    """An Optimizer from a name ("adam"), a config dict or an instance (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
+    """An Optimizer from a name ("adam"), a config dict, a class or an instance (returned as is)."""
     if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        return identifier()
-    raise ValueError(
-        f"Could not interpret optimizer identifier: {identifier!r}; expected an Optimizer, a config "
-        f"dict or one of {', '.join(sorted(ALL_OBJECTS_DICT))}"
-    )
+        identifier = {"class_name": identifier, "config": {}}
+    return get_object(identifier, ALL_OBJECTS_DICT, Optimizer, deserialize, "optimizers", "optimizer")
 
 
 __all__ = [

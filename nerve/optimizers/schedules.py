@@ -8,6 +8,8 @@ nerve extra. Every schedule returns a Python float.
 
 import math
 
+from ..utils.registry import deserialize_object, serialize_object
+
 
 class LearningRateSchedule:
     """Base class: ``schedule(step)`` -> learning rate; subclasses define ``__call__``."""
@@ -253,20 +255,9 @@ _SCHEDULES = {cls.__name__: cls for cls in (
 
 def serialize(schedule):
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes it."""
-    if not isinstance(schedule, LearningRateSchedule):
-        raise TypeError(f"schedules.serialize: expected a LearningRateSchedule, received {schedule!r}")
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return serialize_object(schedule, LearningRateSchedule, "optimizers.schedules")
 
 
 def deserialize(config, custom_objects=None):
     """A schedule from ``serialize``'s dict (custom classes via ``custom_objects``)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"schedules.deserialize: expected a dict with 'class_name', received {config!r}")
-    known = dict(_SCHEDULES, **(custom_objects or {}))
-    name = config["class_name"]
-    if name not in known:
-        raise ValueError(
-            f"schedules.deserialize: unknown schedule {name!r}; known: {', '.join(sorted(known))}"
-        )
-    return known[name].from_config(config.get("config", {}))
+    return deserialize_object(config, _SCHEDULES, "optimizers.schedules", "schedule", custom_objects)
