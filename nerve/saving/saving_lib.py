@@ -13,7 +13,7 @@
 - ``optimizer.weights.safetensors``: the optimizer's variables, so that training resumes exactly.
 
 A save goes to a temporary file in the same folder, is fsync'ed, then ``os.replace``d over the
-target: a crash part-way leaves the previous file untouched. Loading checks everything before
+target (``nerve.utils.file_utils.atomic_write``): a crash part-way leaves the previous file untouched. Loading checks everything before
 assigning anything: a file that is not a zip, a missing member, bad JSON, an unknown class, a
 weight of the wrong shape or dtype, all raise ValueError naming the file and the problem.
 """
@@ -21,10 +21,10 @@ weight of the wrong shape or dtype, all raise ValueError naming the file and the
 import datetime
 import json
 import os
-import tempfile
 import zipfile
 
 from ..layers.layer import Layer, snake_case
+from ..utils.file_utils import atomic_write
 from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
 
 MODEL_SUFFIXES = (".nerve", ".keras")
@@ -90,37 +90,6 @@ def _children(layer):
     yield from _container("layers", layer._layers)      # tracked but not found above
 
 
-# ---- atomic writes ----------------------------------------------------------------------
-
-def atomic_write(filepath, write):
-    """Call ``write(fileobj)`` on a temp file beside ``filepath``, fsync, then rename it over ``filepath``."""
-    directory = os.path.dirname(os.path.abspath(filepath))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filepath)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:                                     # make the rename itself durable (POSIX)
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def _write_member(archive, name, data):
     archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
@@ -178,7 +147,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if compile_config is not None and optimizer is not None and getattr(optimizer, "built", False):
         variables = {f"vars/{i}": v for i, v in enumerate(optimizer.variables)}
         members.append((OPTIMIZER_WEIGHTS, _safetensors_bytes(variables)))
-    atomic_write(filepath, lambda f: _write_archive(f, members))
+    with atomic_write(filepath) as f:
+        _write_archive(f, members)
 
 
 def save_weights_only(model, filepath, overwrite=True):
@@ -192,7 +162,8 @@ def save_weights_only(model, filepath, overwrite=True):
     if not _check_overwrite(filepath, overwrite):
         return
     data = _safetensors_bytes(weight_paths(model))
-    atomic_write(filepath, lambda f: f.write(data))
+    with atomic_write(filepath) as f:
+        f.write(data)
 
 
 # ---- load ---------------------------------------------------------------------------------

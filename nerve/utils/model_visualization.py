@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 
+from .file_utils import atomic_write
+
 
 def _quote(text):
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -91,11 +93,11 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     root, extension = os.path.splitext(to_file)
     extension = extension.lstrip(".").lower() or "png"
     if extension in ("dot", "gv"):
-        with open(to_file, "w") as f:
+        with atomic_write(to_file, "w") as f:
             f.write(dot)
         return to_file
     dot_file = root + ".dot"
-    with open(dot_file, "w") as f:
+    with atomic_write(dot_file, "w") as f:
         f.write(dot)
     executable = shutil.which("dot")
     if executable is None:
