@@ -8,7 +8,7 @@ binary cross-entropy the mean over ``axis``.
 import warnings
 
 from .. import backend, ops
-from ..ops.losses import (  # noqa: F401  (re-exported: keras.losses's names)
+from ..ops.loss_functions import (  # noqa: F401  (re-exported: keras.losses's names)
     binary_focal_crossentropy, categorical_focal_crossentropy, categorical_hinge, hinge, huber,
     kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
     mean_squared_logarithmic_error, poisson, squared_hinge,

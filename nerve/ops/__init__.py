@@ -19,9 +19,11 @@ from .shape import (  # noqa: F401
     transpose,
 )
 from .activations import *  # noqa: F401,F403
+from .axis_activations import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .loss_functions import *  # noqa: F401,F403
