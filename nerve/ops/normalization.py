@@ -229,6 +229,16 @@ def _float(x):
     return x if backend.is_float_dtype(x.dtype) else as_tensor(x, backend.floatx())
 
 
+def _channels_last_input(op_name, x):
+    """x as a float tensor, checked to be (batch, ..., channels)."""
+    x = _float(x)
+    if x.ndim < 2:
+        raise ValueError(
+            f"{op_name}: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}"
+        )
+    return x
+
+
 def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3):
     """Batch normalization with the batch's own statistics (the training path), fused.
 
@@ -294,11 +304,7 @@ def group_normalization(x, groups, scale=None, offset=None, epsilon=1e-3):
     Returns:
         Tensor of x's shape.
     """
-    x = _float(x)
-    if x.ndim < 2:
-        raise ValueError(
-            f"group_normalization: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}"
-        )
+    x = _channels_last_input("group_normalization", x)
     channels = x.shape[-1]
     if not isinstance(groups, int) or groups < 1 or channels % groups:
         raise ValueError(
@@ -324,11 +330,7 @@ def instance_normalization(x, scale=None, offset=None, epsilon=1e-3):
     Returns:
         Tensor of x's shape.
     """
-    x = _float(x)
-    if x.ndim < 2:
-        raise ValueError(
-            f"instance_normalization: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}"
-        )
+    x = _channels_last_input("instance_normalization", x)
     stat_axes = tuple(range(1, x.ndim - 1))
     return _normalize("instance_normalization", x, stat_axes, (x.ndim - 1,), scale, offset, epsilon)[0]
 
