@@ -5,18 +5,11 @@ names, arguments and defaults are Keras 3's.
 """
 
 from . import functions as F
-from .loss import Loss, LossFunctionWrapper
+from .loss import LossFunctionWrapper
 from .regression import _Plain
 
 
-class _WithOptions(LossFunctionWrapper):
-    """A loss whose constructor arguments (besides reduction, name, dtype) all go to its function."""
-
-    def get_config(self):
-        return dict(Loss.get_config(self), **self._fn_kwargs)
-
-
-class CategoricalCrossentropy(_WithOptions):
+class CategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy of one-hot labels: −Σ t·log p over the class axis, then reduced over the batch.
 
     Args:
@@ -35,7 +28,7 @@ class CategoricalCrossentropy(_WithOptions):
         self.axis = axis
 
 
-class SparseCategoricalCrossentropy(_WithOptions):
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy of integer labels: −log p[label], then reduced over the batch.
 
     Labels equal to ``ignore_class`` are left out: their loss is 0 and, with a mean
@@ -63,7 +56,7 @@ class SparseCategoricalCrossentropy(_WithOptions):
         return mask
 
 
-class BinaryCrossentropy(_WithOptions):
+class BinaryCrossentropy(LossFunctionWrapper):
     """Binary cross-entropy averaged over ``axis``, then reduced over the batch.
 
     Args:
@@ -82,7 +75,7 @@ class BinaryCrossentropy(_WithOptions):
         self.axis = axis
 
 
-class BinaryFocalCrossentropy(_WithOptions):
+class BinaryFocalCrossentropy(LossFunctionWrapper):
     """Focal loss on binary labels (Lin et al., 2017): (1 − p_t)^γ · BCE, optionally α-balanced.
 
     Args:
@@ -101,7 +94,7 @@ class BinaryFocalCrossentropy(_WithOptions):
         self.from_logits = from_logits
 
 
-class CategoricalFocalCrossentropy(_WithOptions):
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
     """Focal loss on one-hot labels: Σ α·(1 − p)^γ · (−t·log p) over the class axis, then reduced.
 
     Args:

@@ -5,20 +5,17 @@ names and defaults are Keras 3's.
 """
 
 from . import functions as F
-from .loss import Loss, LossFunctionWrapper
+from .loss import LossFunctionWrapper
 
 
 class _Plain(LossFunctionWrapper):
-    """A loss with no argument of its own: config is the base's."""
+    """A loss with no argument of its own: its function is the class attribute ``fn``."""
 
     fn = None
     default_name = None
 
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
         super().__init__(type(self).fn, reduction=reduction, name=name or self.default_name, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
 
 
 class MeanSquaredError(_Plain):
@@ -74,9 +71,6 @@ class Huber(LossFunctionWrapper):
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(F.huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
 
-    def get_config(self):
-        return dict(Loss.get_config(self), delta=self._fn_kwargs["delta"])
-
 
 class CosineSimilarity(LossFunctionWrapper):
     """−cosine similarity of y_true and y_pred along ``axis`` (−1 is best), then reduced.
@@ -88,6 +82,3 @@ class CosineSimilarity(LossFunctionWrapper):
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
         super().__init__(F.cosine_similarity, reduction=reduction, name=name, dtype=dtype, axis=axis)
-
-    def get_config(self):
-        return dict(Loss.get_config(self), axis=self._fn_kwargs["axis"])
