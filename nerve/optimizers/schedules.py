@@ -31,7 +31,27 @@ def _positive(value, argument, schedule):
     return value
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _DecayOverSteps(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments and config, and the
+    progress p = step / decay_steps (floored with ``staircase``) their formulas take."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        self.name = name or type(self).__name__
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = _positive(decay_steps, "decay_steps", self.name)
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+
+    def _progress(self, step):
+        p = float(step) / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_DecayOverSteps):
     """lr(step) = initial_learning_rate · decay_rate^(step / decay_steps).
 
     With ``staircase=True`` the exponent is floored: the rate drops in steps.
@@ -41,25 +61,11 @@ class ExponentialDecay(LearningRateSchedule):
         decay_steps: steps over which the rate is multiplied by ``decay_rate`` (> 0).
         decay_rate: the multiplier per ``decay_steps``.
         staircase: floor ``step / decay_steps``.
+        name: the schedule's name (default "ExponentialDecay").
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive(decay_steps, "decay_steps", name)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate * self.decay_rate ** p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return float(self.initial_learning_rate * self.decay_rate ** self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -127,26 +133,14 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
-    """lr(step) = initial_learning_rate / (1 + decay_rate · step / decay_steps) (floored with staircase)."""
+class InverseTimeDecay(_DecayOverSteps):
+    """lr(step) = initial_learning_rate / (1 + decay_rate · step / decay_steps) (floored with staircase).
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive(decay_steps, "decay_steps", name)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+    Args: as ``ExponentialDecay`` (default name "InverseTimeDecay").
+    """
 
     def __call__(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate / (1.0 + self.decay_rate * p))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return float(self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step)))
 
 
 class CosineDecay(LearningRateSchedule):
