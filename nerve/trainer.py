@@ -234,17 +234,11 @@ class Trainer:
                  callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics over the data: a scalar (loss alone), a list in ``metrics_names``
         order, or a dict with ``return_dict=True``."""
-        from . import callbacks as callbacks_module
         if kwargs:
             raise ValueError(f"evaluate: arguments not recognized: {sorted(kwargs)}")
         self._assert_compile_called("evaluate")
         iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
-        verbose = _resolve_verbose(verbose)
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                steps=iterator.num_batches,
-            )
+        callbacks = _one_pass_callbacks(self, callbacks, verbose, iterator.num_batches)
         logs = self._evaluate_epoch(iterator, callbacks)
         if return_dict:
             return logs
@@ -270,14 +264,8 @@ class Trainer:
     # ---- predict --------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x``, batch by batch, concatenated into NumPy arrays."""
-        from . import callbacks as callbacks_module
         iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
-        verbose = _resolve_verbose(verbose)
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                steps=iterator.num_batches,
-            )
+        callbacks = _one_pass_callbacks(self, callbacks, verbose, iterator.num_batches)
         self.stop_predicting = False
         callbacks.on_predict_begin()
         batches = []
@@ -387,6 +375,17 @@ def _should_eval(epoch, validation_freq):
     if isinstance(validation_freq, (list, tuple, set)):
         return epoch in validation_freq
     raise ValueError(f"fit: validation_freq must be an int or a list of epochs, received {validation_freq!r}")
+
+
+def _one_pass_callbacks(model, callbacks, verbose, steps):
+    """``callbacks`` as a CallbackList for one evaluate or predict pass of ``steps`` batches
+    (fit hands evaluate its own CallbackList, which is used as is)."""
+    from . import callbacks as callbacks_module
+    verbose = _resolve_verbose(verbose)
+    if isinstance(callbacks, callbacks_module.CallbackList):
+        return callbacks
+    return callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                                         epochs=1, steps=steps)
 
 
 def _resolve_verbose(verbose):
