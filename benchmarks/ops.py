@@ -1,10 +1,13 @@
 """Forward + backward time of nerve's core ops against PyTorch CPU, in one process.
 
-    python benchmarks/ops.py [--threads 2] [--repeat 20]
+    python benchmarks/ops.py [--threads 2] [--repeat 20] [--rounds 3]
 
-Each case builds the same float32 inputs for both libraries, times forward plus
-backward (median of --repeat runs after a warm-up) and prints nerve/PyTorch.
-Ratios below 1 mean nerve is faster. BLAS threads are pinned before NumPy loads.
+Each case builds the same float32 inputs for both libraries and times forward
+plus backward, nerve and PyTorch alternating call by call (so that load from
+other jobs hits both alike): the median of --repeat calls each, after a warm-up.
+The whole table runs --rounds times; printed are the median times and the
+median ratio nerve/PyTorch with its min-max over the rounds. Ratios below 1 mean
+nerve is faster. BLAS threads are pinned before NumPy loads.
 """
 
 import argparse
@@ -19,6 +22,7 @@ def parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--only", default=None, help="run only cases whose name contains this")
     return p.parse_args()
@@ -39,15 +43,20 @@ torch.set_num_threads(args.threads)
 rng = np.random.default_rng(0)
 
 
-def timed(fn, repeat):
-    fn()
-    fn()
-    times = []
+def timed_pair(fn_a, fn_b, repeat):
+    """Median seconds of ``fn_a`` and of ``fn_b``, called alternately ``repeat`` times each."""
+    for _ in range(2):
+        fn_a()
+        fn_b()
+    times_a, times_b = [], []
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        fn_a()
+        middle = time.perf_counter()
+        fn_b()
+        times_a.append(middle - start)
+        times_b.append(time.perf_counter() - middle)
+    return statistics.median(times_a), statistics.median(times_b)
 
 
 def pair(*shape):
@@ -114,6 +123,12 @@ def tiny_add_case():
     return (lambda: a + b), (lambda: ta + tb)
 
 
+def tiny_backward_case():
+    a, ta = pair(10)
+    b, tb = pair(10)
+    return (lambda: (a + b).sum().backward()), (lambda: (ta + tb).sum().backward())
+
+
 def cases(n):
     return [
         ("conv LeNet c1 28x28x1->6 5x5 same", conv_case(n, 28, 28, 1, 6, 5, "same")),
@@ -129,22 +144,41 @@ def cases(n):
         ("batch norm 16x16x64", batchnorm_case(n, 16, 16, 64)),
         ("softmax cross-entropy 10 classes", cross_entropy_case(n, 10)),
         ("tiny op: add of 10-element tensors (fwd)", tiny_add_case()),
+        ("tiny op: (a + b).sum().backward(), 10 elem.", tiny_backward_case()),
     ]
 
 
 def main():
-    print(f"# nerve vs PyTorch {torch.__version__}, float32, batch {args.batch}, {args.threads} threads")
-    print(f"# {platform.processor() or platform.machine()}, Python {sys.version.split()[0]}, NumPy {np.__version__}")
-    print(f"{'case':44s} {'nerve ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
-    for name, (run_nerve, run_torch) in cases(args.batch):
-        if args.only and args.only not in name:
-            continue
-        repeat = args.repeat * (200 if name.startswith("tiny") else 1)
-        t_nerve = timed(run_nerve, repeat)
-        t_torch = timed(run_torch, repeat)
-        unit = 1e6 if name.startswith("tiny") else 1e3
-        label = "us" if name.startswith("tiny") else "ms"
-        print(f"{name:44s} {t_nerve * unit:8.3f}{label} {t_torch * unit:8.3f}{label} {t_nerve / t_torch:7.2f}")
+    print(f"# nerve vs PyTorch {torch.__version__}, float32, batch {args.batch}, {args.threads} threads, "
+          f"{args.rounds} rounds of {args.repeat} alternating calls")
+    print(f"# {_cpu_model()}, Python {sys.version.split()[0]}, NumPy {np.__version__}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    selected = [(name, fns) for name, fns in cases(args.batch) if not args.only or args.only in name]
+    results = {name: [] for name, _ in selected}
+    for _ in range(args.rounds):
+        for name, (run_nerve, run_torch) in selected:
+            repeat = args.repeat * (200 if name.startswith("tiny") else 1)
+            results[name].append(timed_pair(run_nerve, run_torch, repeat))
+    print(f"{'case':46s} {'nerve':>10s} {'torch':>10s} {'ratio':>6s} {'(min-max)':>11s}")
+    for name, runs in results.items():
+        unit, label = (1e6, "us") if name.startswith("tiny") else (1e3, "ms")
+        t_nerve = statistics.median(t for t, _ in runs)
+        t_torch = statistics.median(t for _, t in runs)
+        ratios = [tn / tt for tn, tt in runs]
+        print(f"{name:46s} {t_nerve * unit:8.3f}{label} {t_torch * unit:8.3f}{label} "
+              f"{statistics.median(ratios):6.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+    print(f"# load average at end {os.getloadavg()[0]:.2f}")
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
