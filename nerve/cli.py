@@ -20,7 +20,8 @@ import time
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
-DEFAULTS = {"epochs": 3, "batch_size": 64, "optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
+DEFAULTS = {"optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
+DEFAULTS_TRAIN = {"epochs": 5, "batch_size": 64}   # when the model's recipe names none
 
 
 # ---- data -------------------------------------------------------------------------------
@@ -68,7 +69,8 @@ def cmd_models(args, parser):
     from . import applications
     width = max(len(n) for n in applications.names())
     for name in applications.names():
-        print(f"{name:<{width}}  {applications.describe(name)}")
+        recipe = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in applications.recipe(name).items())
+        print(f"{name:<{width}}  {applications.describe(name)}" + (f" [trains with {recipe}]" if recipe else ""))
 
 
 def cmd_summary(args, parser):
@@ -80,8 +82,14 @@ def cmd_train(args, parser):
     builder = _builder(args.model, parser)
     if args.modern and args.model.lower() != "lenet5":
         parser.error("--modern applies to lenet5 only")
-    from . import callbacks, layers, optimizers, utils
+    from . import applications, callbacks, layers, utils
     from .models import Sequential
+    recipe = applications.recipe(args.model)
+    if args.optimizer != DEFAULTS["optimizer"]:
+        recipe.pop("lr", None)                   # a recipe's rate is for its optimizer only
+    for option, value in {**DEFAULTS_TRAIN, **recipe}.items():
+        if getattr(args, option) is None:        # left out: the model's recipe, else the default
+            setattr(args, option, value)
     if args.seed is not None:
         utils.set_random_seed(args.seed)
     out = args.out or os.path.join("runs", f"{args.model}_{args.dataset}")
@@ -280,10 +288,11 @@ def build_parser():
     p = commands.add_parser("train", help="train a built-in model on a dataset and write a run folder")
     p.add_argument("model", metavar="MODEL", help="a built-in model (see `nerve models`)")
     p.add_argument("--dataset", required=True, choices=DATASETS)
-    p.add_argument("--epochs", type=_positive_int, default=DEFAULTS["epochs"])
-    p.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
+    p.add_argument("--epochs", type=_positive_int, default=None, help="default: the model's recipe")
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="default: the model's recipe")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
-    p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: the optimizer's)")
+    p.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default: the model's recipe, else the optimizer's)")
     p.add_argument("--schedule", choices=("cosine", "constant"), default=DEFAULTS["schedule"],
                    help="learning rate: cosine decay to 0 over the run (default), or constant")
     p.add_argument("--augment", action="store_true", help="random shifts, rotations and zooms in training")

@@ -45,6 +45,7 @@ def test_registry():
     assert applications.get("LeNet5") is applications.LeNet5
     assert applications.get("simple-cnn") is applications.SimpleCNN
     assert "61,706" in applications.describe("lenet5")
+    assert applications.recipe("lenet5")["epochs"] >= 1
     with pytest.raises(ValueError, match="unknown model 'resnet9000'"):
         applications.get("resnet9000")
 
