@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m nerve train lenet5 --modern --dataset mnist --epochs 3 --out runs/demo
+	$(BIN)/python -m nerve train lenet5 --modern --dataset mnist --seed 0 --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests
