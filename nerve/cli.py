@@ -364,6 +364,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("nerve: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:             # `nerve summary x | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # as the Python docs advise
+        return 0
     return 0
 
 
