@@ -23,7 +23,8 @@ demo: $(STAMP)
 	$(BIN)/python -m nerve train lenet5 --modern --dataset mnist --seed 0 --out runs/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 tests
+	@# two test workers on two cores: one BLAS thread each, or OpenBLAS threads fight over the cores
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ops.py
