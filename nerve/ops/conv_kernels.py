@@ -16,6 +16,9 @@ read from, looping over the ΠK kernel offsets, never over pixels. From these:
     weight_grad(x, dY)    = im2col(x)ᵀ @ dY                dW₂
     input_grad(dY, W₂)    = col2im(dY @ W₂ᵀ)               dX, and the transposed convolution
 
+(with unit strides and many input channels, dX is instead the convolution of dY with
+the flipped kernel, which gathers where col2im scatters).
+
 On the CPU each product runs over chunks of the batch whose im2col matrix fits in
 the cache (``CHUNK_BYTES``): the matrix is written and read back while still
 cached and never exists whole, so no convolution allocates ΠK times its input
@@ -130,6 +133,7 @@ def forward(x, w2, window, keep_cols=False):
 
 def weight_grad(x, gy, window, cols=None):
     """dW₂ = im2col(x)ᵀ @ dY: (N, *S, C), (N, *O, F) -> (ΠK·C, F); ``cols``: im2col(x) if kept."""
+    gy = _blas_ready(gy)
     filters = gy.shape[-1]
     if cols is not None:
         return cols.T @ gy.reshape(-1, filters)
@@ -143,11 +147,18 @@ def weight_grad(x, gy, window, cols=None):
 
 
 def input_grad(gy, w2, window, channels):
-    """dX = col2im(dY @ W₂ᵀ): (N, *O, F), (ΠK·C, F) -> (N, *S, C)."""
+    """dX = col2im(dY @ W₂ᵀ): (N, *O, F), (ΠK·C, F) -> (N, *S, C).
+
+    With unit strides and at least as many input channels as filters (C ≥ F, C ≥ 16)
+    it is computed instead as the convolution it equals, see :func:`input_grad_as_conv`.
+    """
     xp = backend.array_module(gy)
+    gy = _blas_ready(gy)
     batch, filters = gy.shape[0], gy.shape[-1]
     if window.is_pointwise():
         return (gy.reshape(-1, filters) @ w2.T).reshape(batch, *window.spatial, channels)
+    if set(window.strides) == {1} and channels >= max(filters, 16):
+        return input_grad_as_conv(gy, w2, window, channels)
     gx = xp.empty((batch, *window.spatial, channels), dtype=gy.dtype)
     buffer = None
     for n0, n1 in _chunks(gy, window, channels):
@@ -158,6 +169,32 @@ def input_grad(gy, w2, window, channels):
         xp.matmul(gy[n0:n1].reshape(rows, filters), w2.T, out=gcols)
         col2im(gcols, window, gx[n0:n1])
     return gx
+
+
+def input_grad_as_conv(gy, w2, window, channels):
+    """dX of a unit-stride convolution as a "full" convolution of dY with the flipped kernel:
+
+        dX[n, i, c] = Σ_k Σ_f dY_pad[n, i + k·d, f] · W[K − 1 − k, c, f]
+
+    dY zero-padded by K_eff − 1 − P_before before and I − O + P_before after. Same sums as
+    col2im(dY @ W₂ᵀ), but gathered: im2col writes ΠK·F floats per input position where
+    col2im reads and rewrites ΠK·C, so with C ≥ F this is the faster form (VGG's 32- and
+    64-channel 3x3 layers: 1.3-1.5x).
+    """
+    ndim = len(window.kernel)
+    flipped = w2.reshape(*window.kernel, channels, -1)[(slice(None, None, -1),) * ndim]
+    w2_full = flipped.swapaxes(-1, -2).reshape(-1, channels)      # (ΠK·F, C)
+    pads = [(d * (k - 1) - before, i - o + before)
+            for k, d, (before, _), i, o in zip(window.kernel, window.dilation, window.pads,
+                                               window.spatial, window.out)]
+    full = Window(window.out, window.kernel, window.strides, window.dilation, pads, window.spatial)
+    return forward(gy, w2_full, full)[0]
+
+
+def _blas_ready(gy):
+    """``gy`` C-contiguous. The gradient of a sum arrives as a broadcast view with zero strides,
+    which BLAS cannot take: NumPy's matmul then falls back to a loop 10x slower than the copy."""
+    return backend.array_module(gy).ascontiguousarray(gy)
 
 
 def _chunks(x, window, channels):
@@ -200,12 +237,11 @@ class _Patches:
         if self.transposed:
             part = self.source[(slice(None),) * (len(self.window.kernel) + 1) + (slice(n0, n1),)]
             cols = self.buffer[:rows * self.width].reshape(self.width, rows)
-            cols.reshape(part.shape)[...] = part
-            return cols.T
-        part = self.source[n0:n1]
-        cols = self.buffer[:rows * self.width].reshape(rows, self.width)
+        else:
+            part = self.source[n0:n1]
+            cols = self.buffer[:rows * self.width].reshape(rows, self.width)
         cols.reshape(part.shape)[...] = part
-        return cols
+        return cols.T if self.transposed else cols
 
 
 def im2col(x, window):

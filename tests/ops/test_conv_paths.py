@@ -89,3 +89,37 @@ def test_strided_views_in_and_out(op, x_shape, w_shape, strides, padding, dilati
     np.testing.assert_allclose(y.numpy(), yc.numpy(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(g_view.numpy()[:, ::2], gx_ref.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(gw.numpy(), gw_ref.numpy(), rtol=1e-4, atol=1e-4)
+
+
+# unit strides, C ≥ F: input shape, kernel shape, padding, dilation
+GATHER_CASES = [
+    ((2, 7, 6, 16), (3, 3, 16, 8), "same", (1, 1)),
+    ((2, 8, 7, 16), (4, 2, 16, 16), "same", (1, 1)),      # even kernel: the extra padding after
+    ((2, 9, 8, 17), (3, 3, 17, 5), "valid", (2, 1)),
+    ((2, 9, 16), (5, 16, 3), "same", (2,)),
+    ((1, 5, 6, 4, 16), (3, 2, 3, 16, 16), "valid", (1, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("x_shape,w_shape,padding,dilation", GATHER_CASES)
+def test_input_grad_as_convolution_matches_col2im(x_shape, w_shape, padding, dilation):
+    """dX gathered by a full convolution with the flipped kernel = dX scattered by col2im."""
+    x, w = case_arrays(x_shape, w_shape, np.float64)
+    ndim = len(dilation)
+    window = conv_kernels.Window.of_conv(x.shape[1:-1], w.shape[:ndim], (1,) * ndim, dilation, padding)
+    gy = R.standard_normal((x.shape[0], *window.out, w.shape[-1]))
+    w2 = w.reshape(-1, w.shape[-1])
+    gathered = conv_kernels.input_grad_as_conv(gy, w2, window, x.shape[-1])
+    scattered = np.empty_like(x)
+    conv_kernels.col2im(gy.reshape(-1, w.shape[-1]) @ w2.T, window, scattered)
+    np.testing.assert_allclose(gathered, scattered, rtol=1e-12, atol=1e-12)
+
+
+def test_input_grad_takes_the_gathered_path_for_wide_unit_stride_layers(monkeypatch):
+    calls = []
+    original = conv_kernels.input_grad_as_conv
+    monkeypatch.setattr(conv_kernels, "input_grad_as_conv", lambda *a: calls.append(1) or original(*a))
+    x, w = case_arrays((2, 6, 6, 16), (3, 3, 16, 16))
+    run("conv", x, w, (1, 1), "same", (1, 1))
+    run("conv", x, w, (2, 2), "same", (1, 1))                  # strided: col2im
+    assert calls == [1]
