@@ -110,7 +110,7 @@ def sum_leading_axes(array, count):
     """
     kept = array.shape[count:]
     if (count == array.ndim or not array.size or not array.flags.c_contiguous
-            or array.dtype.name not in ("float32", "float64")):
+            or array.dtype.char not in ("f", "d")):   # dtype.name costs ~3 µs
         return array.sum(axis=tuple(range(count)))
     xp = backend.array_module(array)
     rows = array.size // _product(kept)

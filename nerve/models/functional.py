@@ -262,7 +262,7 @@ def _conform(x, kt):
         x = expand_dims(x, -1)
     elif rank == expected + 1 and x.shape[-1] == 1:
         x = squeeze(x, -1)
-    if x.dtype.name != kt.dtype:
+    if x.dtype != kt.dtype:
         x = x.astype(kt.dtype)
     return x
 

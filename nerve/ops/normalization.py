@@ -151,7 +151,7 @@ class Normalize(Function):
     def _compiled_layout(self, x, params):
         """"columns" (statistics over leading axes, γ and β over the trailing ones: batch norm,
         channels last), "rows" (statistics and γ, β over trailing axes: layer norm), or None."""
-        if (not isinstance(x, backend.ndarray) or x.dtype.name not in ("float32", "float64")
+        if (not isinstance(x, backend.ndarray) or x.dtype.char not in ("f", "d")
                 or not x.flags.c_contiguous or not x.size or any(p.dtype != x.dtype for p in params)):
             return None
         lead = len(self.param_axes)     # γ, β must be broadcast along the leading axes only

@@ -58,7 +58,7 @@ class Mean(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        if x.dtype.name == "float16":     # NumPy's mean accumulates it in float32, a plain sum would not
+        if x.dtype.char == "e":     # float16: NumPy's mean accumulates it in float32, a plain sum would not
             return x.mean(axis=self.axes, keepdims=self.keepdims)
         # NumPy's mean is this sum and division behind a Python wrapper that costs ~3x on a batch of losses
         return _sum(x, self.axes, self.keepdims) / x.dtype.type(_prod(x.shape[a] for a in self.axes))
