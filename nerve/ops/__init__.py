@@ -8,10 +8,11 @@ from .creation import (  # noqa: F401
     arange, convert_to_numpy, convert_to_tensor, eye, full, ones, ones_like, shape, zeros, zeros_like,
 )
 from .math import (  # noqa: F401
-    abs, absolute, add, cast, clip, divide, dot, einsum, equal, exp, greater, greater_equal, less,
-    less_equal, log, log1p, logical_and, logical_or, matmul, maximum, minimum, multiply, negative,
+    abs, absolute, add, cast, clip, divide, equal, erf, exp, greater, greater_equal, less,
+    less_equal, log, log1p, logical_and, logical_or, maximum, minimum, multiply, negative,
     not_equal, power, sign, sqrt, square, subtract, true_divide, where,
 )
+from .linalg import dot, einsum, matmul  # noqa: F401
 from .reduction import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .shape import (  # noqa: F401
     broadcast_to, concatenate, expand_dims, flatten, getitem, moveaxis, one_hot, pad, repeat, reshape,

@@ -4,6 +4,7 @@ and value checks against NumPy."""
 import numpy as np
 import pytest
 
+import nerve
 from nerve import Tensor, ops
 from nerve.testing import gradcheck
 
@@ -33,7 +34,7 @@ def test_binary_gradients_with_broadcasting(name, op, s1, s2):
 
 UNARY = [
     (ops.exp, rnd), (ops.log, pos), (ops.log1p, pos), (ops.sqrt, pos), (ops.square, rnd),
-    (ops.abs, rnd), (ops.negative, rnd), (lambda x: ops.clip(x, -0.5, 0.5), rnd),
+    (ops.abs, rnd), (ops.negative, rnd), (lambda x: ops.clip(x, -0.5, 0.5), rnd), (ops.erf, rnd),
 ]
 
 
@@ -41,6 +42,18 @@ UNARY = [
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 3, 4)])
 def test_unary_gradients(op, make, shape):
     assert gradcheck(op, make(*shape))
+
+
+def test_erf_against_torch(torch):
+    x = np.concatenate([rnd(50) * 3, [0.0, -6.0, 6.0, 1e-8]])
+    g = rnd(len(x))
+    ours = Tensor(x, requires_grad=True)
+    (ops.erf(ours) * Tensor(g)).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    (torch.erf(theirs) * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ops.erf(x).numpy(), torch.erf(torch.tensor(x)).numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-13, atol=1e-15)
+    assert ops.erf(np.ones(3, np.float32)).dtype == np.float32 and ops.erf([0, 1]).dtype == nerve.config.floatx()
 
 
 @pytest.mark.parametrize("fn", ["sum", "mean", "max", "min", "var", "std", "logsumexp"])
