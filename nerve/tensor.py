@@ -345,4 +345,10 @@ def as_tensor(value, dtype=None):
     return Tensor._wrap(_to_array(value, dtype))
 
 
+def as_float_tensor(value):
+    """``value`` as a Tensor of a float dtype: integers and booleans are cast to floatx."""
+    tensor = as_tensor(value)
+    return tensor if backend.is_float_dtype(tensor.dtype) else as_tensor(tensor, backend.floatx())
+
+
 from . import autodiff, ops  # noqa: E402  (the methods above call into both)

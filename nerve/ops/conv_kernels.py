@@ -33,14 +33,12 @@ is the reference.
 
 import itertools
 import math
-import os
 
 from .. import backend
-from . import conv_utils
+from . import compiled, conv_utils
 
 CHUNK_BYTES = 1 << 21          # size of one chunk's im2col matrix on the CPU
 KEEP_BYTES = 1 << 25           # the largest im2col matrix a forward keeps for the weight gradient
-_numba = None                  # the conv_numba module once imported, False when numba is missing
 
 
 class Window:
@@ -301,15 +299,6 @@ def _numba_kernels(array, window):
     None (the NumPy path) for arrays that are not NumPy's float32/float64, for 1-D/3-D
     convolutions, when ``NERVE_NUMBA=0``, or when numba is not installed.
     """
-    global _numba
     if len(window.kernel) != 2 or not isinstance(array, backend.ndarray) or array.dtype.char not in "fd":
         return None
-    if os.environ.get("NERVE_NUMBA", "1") == "0":
-        return None
-    if _numba is None:
-        try:
-            from . import conv_numba
-            _numba = conv_numba
-        except ImportError:
-            _numba = False
-    return _numba or None
+    return compiled.kernels("conv_numba")

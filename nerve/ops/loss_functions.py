@@ -6,9 +6,10 @@ gradients come from the ops they are built of. The fused cross-entropies are in 
 """
 
 from .. import backend
+from ..tensor import as_float_tensor
 from .activations import sigmoid, softplus
 from .axis_activations import softmax
-from .losses import _epsilon, _float, _same_dtype, binary_crossentropy
+from .losses import _epsilon, _same_dtype, binary_crossentropy
 from .math import abs, clip, divide, log, maximum, multiply, power, square, subtract, where
 from .reduction import max, mean, sum
 from .shape import expand_dims, squeeze
@@ -23,7 +24,7 @@ __all__ = [
 def _pair(y_true, y_pred):
     """y_pred as floats, y_true cast to its dtype, ranks matched as Keras's
     squeeze_or_expand_to_same_rank (a trailing axis of size 1 is dropped or added)."""
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
     if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
         if y_pred.ndim == 1:
@@ -85,7 +86,7 @@ def log_cosh(y_true, y_pred):
 
 def poisson(y_true, y_pred):
     """mean(y_pred − y_true·log(y_pred + ε), axis=−1)"""
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
     return mean(y_pred - y_true * log(y_pred + _epsilon()), axis=-1)
 
@@ -100,21 +101,21 @@ def _hinge_labels(y_true):
 
 def hinge(y_true, y_pred):
     """mean(max(1 − t·y_pred, 0), axis=−1), labels t in {−1, 1} (0/1 labels are converted)"""
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     t = _hinge_labels(_same_dtype(y_true, y_pred))
     return mean(maximum(1.0 - t * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
     """mean(max(1 − t·y_pred, 0)², axis=−1), labels t in {−1, 1} (0/1 labels are converted)"""
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     t = _hinge_labels(_same_dtype(y_true, y_pred))
     return mean(square(maximum(1.0 - t * y_pred, 0.0)), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred):
     """max(max((1 − t)·y_pred) − Σ t·y_pred + 1, 0), both reductions over the last axis"""
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
     positive = sum(y_true * y_pred, axis=-1)
     negative = max((1.0 - y_true) * y_pred, axis=-1)
@@ -123,7 +124,7 @@ def categorical_hinge(y_true, y_pred):
 
 def kl_divergence(y_true, y_pred):
     """Σ t·log(t/p) over the last axis, with t and p clipped to [ε, 1]"""
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
     eps = _epsilon()
     t, p = clip(y_true, eps, 1.0), clip(y_pred, eps, 1.0)
@@ -138,7 +139,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
         bce = binary_crossentropy(t, p),  p_t = t·p + (1 − t)(1 − p)
         L = mean((1 − p_t)^γ · bce · w, axis),  w = t·α + (1 − t)(1 − α) with class balancing, else 1
     """
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -159,7 +160,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
         t ← t·(1 − s) + s/C (label smoothing s, C classes);  p ← softmax(p) with from_logits
         q = clip(p/Σp, ε, 1 − ε),  L = Σ α·(1 − q)^γ · (−t·log q)  over ``axis``
     """
-    y_pred = _float(y_pred)
+    y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]

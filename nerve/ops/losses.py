@@ -9,7 +9,7 @@ composed from differentiable ops, are in ``loss_functions.py``.
 
 from .. import backend, config
 from ..autodiff import Function
-from ..tensor import as_tensor
+from ..tensor import as_float_tensor, as_tensor
 from .activations import _sigmoid
 from .axis_activations import _max_for_shift
 from .math import cast
@@ -189,11 +189,6 @@ class BinaryCrossEntropy(Function):
         return gt, gp
 
 
-def _float(x):
-    x = as_tensor(x)
-    return x if backend.is_float_dtype(x.dtype) else as_tensor(x, backend.floatx())
-
-
 def _same_dtype(target, output):
     target = as_tensor(target)
     return target if target.dtype == output.dtype else cast(target, output.dtype)
@@ -219,7 +214,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Returns:
         Tensor of output's shape without ``axis``.
     """
-    output = _float(output)
+    output = as_float_tensor(output)
     target = _same_dtype(target, output)
     _check_same_shape("categorical_crossentropy", target, output)
     axis = normalize_axis(axis, output.ndim, "categorical_crossentropy")[0]
@@ -241,7 +236,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Returns:
         Tensor of the labels' shape.
     """
-    output = _float(output)
+    output = as_float_tensor(output)
     target = as_tensor(target)
     axis = normalize_axis(axis, output.ndim, "sparse_categorical_crossentropy")[0]
     if target.ndim == output.ndim and target.shape[-1] == 1:
@@ -275,7 +270,7 @@ def binary_crossentropy(target, output, from_logits=False):
     Returns:
         Tensor of output's shape.
     """
-    output = _float(output)
+    output = as_float_tensor(output)
     target = _same_dtype(target, output)
     _check_same_shape("binary_crossentropy", target, output)
     if from_logits:

@@ -22,11 +22,11 @@ with the channels last and layer norm over the last axes run compiled
 norm, keeping only x and per-channel vectors); ``NERVE_NUMBA=0`` turns that off.
 """
 
-import os
 
 from .. import backend
 from ..autodiff import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_float_tensor, as_tensor
+from . import compiled
 from .reduction import mean as _mean
 from .reduction import normalize_axis
 from .reduction import var as _var
@@ -38,21 +38,6 @@ __all__ = [
 ]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_numba = None                   # the normalization_numba module once imported, False without numba
-
-
-def _compiled_kernels():
-    """:mod:`normalization_numba`, or None (the NumPy path) without numba or with ``NERVE_NUMBA=0``."""
-    global _numba
-    if os.environ.get("NERVE_NUMBA", "1") == "0":
-        return None
-    if _numba is None:
-        try:
-            from . import normalization_numba
-            _numba = normalization_numba
-        except ImportError:
-            _numba = False
-    return _numba or None
 
 
 def _sum_of_products(a, b, axes):
@@ -157,14 +142,14 @@ class Normalize(Function):
         lead = len(self.param_axes)     # γ, β must be broadcast along the leading axes only
         if self.param_axes != tuple(range(lead)) or self.param_shape[lead:] != x.shape[lead:]:
             return None
-        if _compiled_kernels() is None:
+        if compiled.kernels("normalization_numba") is None:
             return None
         if self.stat_axes == tuple(range(lead)):
             return "columns"
         return "rows" if self.stat_axes == tuple(range(lead, x.ndim)) else None
 
     def _forward_compiled(self, x, params):
-        xp, kernels = backend.array_module(x), _compiled_kernels()
+        xp, kernels = backend.array_module(x), compiled.kernels("normalization_numba")
         lead = len(self.param_axes)
         rows, cols = _count(x.shape, range(lead)), _count(x.shape, range(lead, x.ndim))
         self.x = x.reshape(rows, cols)
@@ -185,7 +170,7 @@ class Normalize(Function):
         return y
 
     def _backward_compiled(self, gy):
-        xp, kernels = backend.array_module(gy), _compiled_kernels()
+        xp, kernels = backend.array_module(gy), compiled.kernels("normalization_numba")
         x = self.x
         g = xp.ascontiguousarray(gy).reshape(x.shape)
         gx = xp.empty(gy.shape, x.dtype)      # not a view, so autodiff needs no copy of it
@@ -224,14 +209,9 @@ def _normalize(op_name, x, stat_axes, param_axes, scale, offset, epsilon):
     return fn(x, *params), fn
 
 
-def _float(x):
-    x = as_tensor(x)
-    return x if backend.is_float_dtype(x.dtype) else as_tensor(x, backend.floatx())
-
-
 def _channels_last_input(op_name, x):
     """x as a float tensor, checked to be (batch, ..., channels)."""
-    x = _float(x)
+    x = as_float_tensor(x)
     if x.ndim < 2:
         raise ValueError(
             f"{op_name}: expected input of rank >= 2 (batch, ..., channels), received shape {x.shape}"
@@ -259,7 +239,7 @@ def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3)
         plain tensors that carry no gradient (for the layer's moving averages;
         the variance is the biased one, as Keras uses for both).
     """
-    x = _float(x)
+    x = as_float_tensor(x)
     channel_axes = normalize_axis(axis, x.ndim, "fused_batch_normalization")
     stat_axes = tuple(a for a in range(x.ndim) if a not in channel_axes)
     y, fn = _normalize("fused_batch_normalization", x, stat_axes, channel_axes, scale, offset, epsilon)
@@ -283,7 +263,7 @@ def layer_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3):
     Returns:
         Tensor of x's shape.
     """
-    x = _float(x)
+    x = as_float_tensor(x)
     axes = normalize_axis(axis, x.ndim, "layer_normalization")
     return _normalize("layer_normalization", x, axes, axes, scale, offset, epsilon)[0]
 
@@ -396,7 +376,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     Returns:
         Tensor of x's shape.
     """
-    x = _float(x)
+    x = as_float_tensor(x)
     axes = normalize_axis(axis, x.ndim, "batch_normalization")
     param_shape = [n if i in axes else 1 for i, n in enumerate(x.shape)]
     size = _count(x.shape, axes)
@@ -425,5 +405,5 @@ def moments(x, axes, keepdims=False, synchronized=False):
     Returns:
         (mean, variance), each with ``axes`` removed (or kept as size 1 with ``keepdims``).
     """
-    x = _float(x)
+    x = as_float_tensor(x)
     return _mean(x, axes, keepdims), _var(x, axes, keepdims)

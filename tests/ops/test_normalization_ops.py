@@ -229,16 +229,16 @@ def test_instance_norm_against_torch_and_group_norm(torch, dtype, tol):
 
 def test_compiled_kernels_are_used_for_channels_last_batch_norm_and_layer_norm(monkeypatch):
     pytest.importorskip("numba", reason="numba is not installed: compiled kernels not tested")
-    from nerve.ops import normalization
+    from nerve.ops import compiled
     monkeypatch.setenv("NERVE_NUMBA", "1")
-    real, calls = normalization._compiled_kernels(), []
+    real, calls = compiled.kernels("normalization_numba"), []
 
     class Spy:
         def __getattr__(self, name):
             calls.append(name)
             return getattr(real, name)
 
-    monkeypatch.setattr(normalization, "_compiled_kernels", Spy)
+    monkeypatch.setitem(compiled._loaded, "normalization_numba", Spy())
     x = Tensor(rnd(2, 3, 4).astype(np.float32), requires_grad=True)
     ops.fused_batch_normalization(x, np.ones(4, np.float32), None)[0].sum().backward()
     ops.layer_normalization(x, None, np.zeros((3, 4), np.float32), axis=(1, 2)).sum().backward()
