@@ -44,7 +44,16 @@ def ones_like(x, dtype=None):
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    return Tensor._wrap(backend.xp.arange(start, stop, step, dtype=dtype))
+    """Evenly spaced values in [start, stop) (keras.ops.arange).
+
+    Without ``dtype``, as Keras: floatx() when start, stop or step is a float, else int32.
+    """
+    if dtype is None:
+        bounds = [v for v in (start, stop, step) if v is not None]
+        floating = any(isinstance(v, float) or backend.is_float_dtype(getattr(v, "dtype", int))
+                       for v in bounds)
+        dtype = backend.floatx() if floating else "int32"
+    return Tensor._wrap(backend.xp.arange(start, stop, step, dtype=backend.standardize_dtype(dtype)))
 
 
 def eye(N, M=None, k=0, dtype=None):

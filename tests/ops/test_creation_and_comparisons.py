@@ -44,3 +44,11 @@ def test_creation_and_conversion():
     t = ops.convert_to_tensor([1, 2], dtype="float32")
     assert isinstance(t, Tensor) and t.dtype == np.float32
     assert isinstance(ops.convert_to_numpy(t), np.ndarray)
+
+
+def test_arange_dtypes_follow_keras():
+    assert ops.arange(5).dtype == np.int32 and ops.arange(5).numpy().tolist() == [0, 1, 2, 3, 4]
+    assert ops.arange(16.0).dtype == np.float32                   # floatx, not NumPy's float64
+    np.testing.assert_array_equal(ops.arange(0, 1, 0.25).numpy(), [0, 0.25, 0.5, 0.75])
+    assert ops.arange(3, dtype="float64").dtype == np.float64
+    assert ops.arange(1, 7, 2).numpy().tolist() == [1, 3, 5]
