@@ -1,7 +1,6 @@
 """Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax and nerve's Maxout."""
 
-from .. import activations, initializers, ops, regularizers
-from .core import get_constraint, serialize_constraint
+from .. import activations, constraints, initializers, ops, regularizers
 from .layer import Layer
 from .layer_utils import describe, normalize_axes, positive_int
 
@@ -87,7 +86,7 @@ class PReLU(_Elementwise):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = get_constraint(alpha_constraint)
+        self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
             shared_axes = [shared_axes]
         self.shared_axes = None if shared_axes is None else list(shared_axes)
@@ -113,7 +112,7 @@ class PReLU(_Elementwise):
         return {**super().get_config(),
                 "alpha_initializer": initializers.serialize(self.alpha_initializer),
                 "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": serialize_constraint(self.alpha_constraint),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": self.shared_axes}
 
 

@@ -14,9 +14,8 @@ With ``data_format="channels_first"`` the layer moves the channels last around t
 (nerve's ops are channels_last).
 """
 
-from .. import activations, initializers, ops, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from ..ops import conv_utils
-from .core import get_constraint, serialize_constraint
 from .layer import InputSpec, Layer
 from .layer_utils import (
     describe, positive_int, shape_to_channels_first, shape_to_channels_last, spatial_description,
@@ -53,7 +52,7 @@ class _WindowConv(Layer):
         self.use_bias = use_bias
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.bias_constraint = get_constraint(bias_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.bias = None
         self._description = spatial_description(rank, self.data_format)
         self.input_spec = InputSpec(ndim=rank + 2, description=self._description)
@@ -129,7 +128,7 @@ class _WindowConv(Layer):
             "use_bias": self.use_bias,
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -165,7 +164,7 @@ class BaseConv(_WindowConv):
             raise ValueError(f"{owner}: `filters` ({filters}) must be a multiple of `groups` ({groups})")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint)
+        self.kernel_constraint = constraints.get(kernel_constraint)
         self.kernel = None
 
     def _build_kernels(self, in_channels):
@@ -194,5 +193,5 @@ class BaseConv(_WindowConv):
             "groups": self.groups,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }

@@ -9,10 +9,9 @@ Shape (channels_last; N_out per spatial axis as ``nerve.ops.conv_utils``):
     with output_padding p: (N_in − 1)·S + K_eff − 2·⌊K_eff/2⌋·[same] + p,  K_eff = d·(K − 1) + 1
 """
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from ..ops import conv_utils
 from .base_conv import BaseConv, _WindowConv
-from .core import get_constraint, serialize_constraint
 from .layer_utils import describe, positive_int
 
 
@@ -116,7 +115,7 @@ class BaseConvTranspose(_WindowConv):
         self.output_padding = output_padding
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint)
+        self.kernel_constraint = constraints.get(kernel_constraint)
         self.kernel = None
 
     def _build_kernels(self, in_channels):
@@ -143,7 +142,7 @@ class BaseConvTranspose(_WindowConv):
             "output_padding": self.output_padding,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 

@@ -3,29 +3,10 @@
 import importlib
 import inspect
 
-from .. import activations, initializers, ops, regularizers
+from .. import activations, constraints, initializers, ops, regularizers
 from ..autodiff import Function
 from .layer import InputSpec, Layer
 from .layer_utils import describe, positive_int
-
-
-def serialize_constraint(constraint):
-    """Constraints serialize through their own get_config when they have one (else None)."""
-    if constraint is None or not hasattr(constraint, "get_config"):
-        return None
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
-
-
-def get_constraint(identifier):
-    """A constraint object or callable as given; serialized dicts through nerve.constraints if present."""
-    if identifier is None or callable(identifier):
-        return identifier
-    try:
-        from .. import constraints
-    except ImportError:
-        raise ValueError(f"cannot interpret constraint {identifier!r}: nerve.constraints is not available") from None
-    return constraints.get(identifier)
 
 
 class _Linear(Function):
@@ -88,8 +69,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint)
-        self.bias_constraint = get_constraint(bias_constraint)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = self.bias = None
         self.input_spec = InputSpec(min_ndim=2, description="(batch, ..., features)")
 
@@ -130,8 +111,8 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -268,7 +249,7 @@ class Embedding(Layer):
         self.output_dim = positive_int(output_dim, "output_dim", describe(self))
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = get_constraint(embeddings_constraint)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
         self.embeddings = None
         if weights is not None:
@@ -307,6 +288,6 @@ class Embedding(Layer):
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
-            "embeddings_constraint": serialize_constraint(self.embeddings_constraint),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }

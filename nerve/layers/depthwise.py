@@ -5,9 +5,8 @@ Depthwise: each input channel c is convolved with its own ``depth_multiplier`` M
 Separable: a depthwise convolution followed by a 1×1 convolution mixing the channels.
 """
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
 from .base_conv import _WindowConv
-from .core import get_constraint, serialize_constraint
 from .layer_utils import describe, positive_int
 
 
@@ -33,7 +32,7 @@ class BaseDepthwiseConv(_WindowConv):
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", describe(self))
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = get_constraint(depthwise_constraint)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.kernel = None
 
     def _build_kernels(self, in_channels):
@@ -55,7 +54,7 @@ class BaseDepthwiseConv(_WindowConv):
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "depthwise_constraint": serialize_constraint(self.depthwise_constraint),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
         }
 
 
@@ -113,8 +112,8 @@ class BaseSeparableConv(_WindowConv):
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = get_constraint(depthwise_constraint)
-        self.pointwise_constraint = get_constraint(pointwise_constraint)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
         self.depthwise_kernel = self.pointwise_kernel = None
 
     def _build_kernels(self, in_channels):
@@ -142,8 +141,8 @@ class BaseSeparableConv(_WindowConv):
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "depthwise_constraint": serialize_constraint(self.depthwise_constraint),
-            "pointwise_constraint": serialize_constraint(self.pointwise_constraint),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }
 
 

@@ -112,14 +112,14 @@ class Layer:
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
         """Create a Variable owned by this layer (``build`` calls this)."""
-        from .. import initializers, regularizers
+        from .. import constraints, initializers, regularizers
         shape = tuple(shape or ())
         init = initializers.get(initializer)
         variable = Variable(init, shape=shape, dtype=dtype or self.dtype,
                             trainable=trainable and self._trainable, name=name)
         variable.path = f"{self.name}/{name}" if name else self.name
         variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None
-        variable.constraint = constraint
+        variable.constraint = constraints.get(constraint)
         variable._layer_trainable = trainable
         self._weights.append(variable)
         return variable

@@ -8,8 +8,7 @@ Weights are created in Keras's order: gamma, beta (then batch norm's moving_mean
 moving_variance).
 """
 
-from .. import initializers, ops, regularizers
-from .core import get_constraint, serialize_constraint
+from .. import constraints, initializers, ops, regularizers
 from .layer import InputSpec, Layer
 from .layer_utils import describe, normalize_axes
 
@@ -26,8 +25,8 @@ class _Affine(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = get_constraint(beta_constraint)
-        self.gamma_constraint = get_constraint(gamma_constraint)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
 
     def _add_affine_weights(self, shape):
@@ -60,8 +59,8 @@ class _Affine(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": serialize_constraint(self.beta_constraint),
-            "gamma_constraint": serialize_constraint(self.gamma_constraint),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }
 
 
