@@ -14,6 +14,7 @@ weight and ``Model.fit`` adds them to the loss.
 import math
 
 from . import ops
+from .utils import registry
 
 
 class Regularizer:
@@ -149,45 +150,20 @@ def serialize(regularizer):
     """A regularizer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``."""
     if regularizer is None:
         return None
-    if not isinstance(regularizer, Regularizer):
-        raise ValueError(
-            f"regularizers.serialize: expected a Regularizer, received {regularizer!r}; a plain "
-            "function cannot be written to a config (subclass Regularizer instead)"
-        )
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return registry.serialize_object(regularizer, Regularizer, "regularizers")
 
 
 def deserialize(config, custom_objects=None):
+    """The regularizer a ``serialize`` dict (or a name) describes."""
     if isinstance(config, str):
         return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"regularizers.deserialize: expected a dict with 'class_name', received {config!r}")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or ALL_OBJECTS.get(name)
-    if cls is None:
-        raise ValueError(f"regularizers.deserialize: unknown regularizer {name!r}; expected one of "
-                         f"{sorted(k for k in ALL_OBJECTS if k[0].isupper())}")
-    return cls.from_config(config.get("config") or {})
+    return registry.deserialize_object(config, ALL_OBJECTS, "regularizers", "regularizer", custom_objects)
 
 
 def get(identifier):
-    """A regularizer from a name ("l1", "l2", "l1_l2"), a dict, a class, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = ALL_OBJECTS.get(identifier)
-        if cls is None:
-            raise ValueError(f"regularizers.get: unknown regularizer {identifier!r}; expected one of "
-                             f"{sorted(ALL_OBJECTS)}")
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"regularizers.get: could not interpret regularizer identifier {identifier!r}")
+    """A regularizer from None, a name, a dict, a class, an instance or a function (returned as is)."""
+    return registry.get_object(identifier, ALL_OBJECTS, Regularizer, deserialize, "regularizers", "regularizer",
+                               wrap_function=lambda fn, name: fn)
 
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",

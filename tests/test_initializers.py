@@ -141,9 +141,9 @@ def test_get_names_aliases_classes_and_callables():
     def fn(shape, dtype=None):
         return np.ones(shape, dtype)
     assert I.get(fn) is fn
-    with pytest.raises(ValueError, match="unknown initializer 'glorot_unifrom'"):
+    with pytest.raises(ValueError, match="Could not interpret initializer identifier: 'glorot_unifrom'"):
         I.get("glorot_unifrom")
-    with pytest.raises(ValueError, match="could not interpret"):
+    with pytest.raises(ValueError, match="Could not interpret initializer identifier: 3"):
         I.get(3)
 
 

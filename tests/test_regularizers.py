@@ -50,7 +50,7 @@ def test_get_names_and_round_trip():
         config = R.serialize(reg)
         assert config["class_name"] == type(reg).__name__
         assert R.deserialize(config) == reg and R.get(config) == reg
-    with pytest.raises(ValueError, match="unknown regularizer 'l3'"):
+    with pytest.raises(ValueError, match="Could not interpret regularizer identifier: 'l3'"):
         R.get("l3")
     with pytest.raises(ValueError, match="non-negative"):
         R.L2(-1.0)

@@ -5,6 +5,7 @@
 "zeros", ...) or a serialized dict ``{"class_name": ..., "config": ...}``.
 """
 
+from ..utils import registry
 from .constant_initializers import Constant, Identity, Ones, Zeros
 from .initializer import Initializer
 from .random_initializers import (
@@ -49,48 +50,20 @@ def serialize(initializer):
     """An initializer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``."""
     if initializer is None:
         return None
-    if not isinstance(initializer, Initializer):
-        raise ValueError(
-            f"initializers.serialize: expected an Initializer, received {initializer!r}; a plain "
-            "function cannot be written to a config (subclass Initializer instead)"
-        )
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return registry.serialize_object(initializer, Initializer, "initializers")
 
 
 def deserialize(config, custom_objects=None):
     """The initializer a ``serialize`` dict (or a name) describes."""
     if isinstance(config, str):
         return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"initializers.deserialize: expected a dict with 'class_name', received {config!r}")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or ALL_OBJECTS.get(name)
-    if cls is None:
-        raise ValueError(f"initializers.deserialize: unknown initializer {name!r}; "
-                         f"expected one of {sorted(k for k in ALL_OBJECTS if k[0].isupper())}")
-    return cls.from_config(config.get("config") or {})
+    return registry.deserialize_object(config, ALL_OBJECTS, "initializers", "initializer", custom_objects)
 
 
 def get(identifier):
-    """An initializer from a name, a dict, a class, an instance or a callable (None -> None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = ALL_OBJECTS.get(identifier)
-        if cls is None:
-            raise ValueError(
-                f"initializers.get: unknown initializer {identifier!r}; expected one of "
-                f"{sorted(k for k in ALL_OBJECTS if not k[0].isupper())}"
-            )
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"initializers.get: could not interpret initializer identifier {identifier!r}")
+    """An initializer from None, a name, a dict, a class, an instance or a function (returned as is)."""
+    return registry.get_object(identifier, ALL_OBJECTS, Initializer, deserialize, "initializers", "initializer",
+                               wrap_function=lambda fn, name: fn)
 
 
 __all__ = [cls.__name__ for cls in _CLASSES] + [
