@@ -18,6 +18,8 @@ import os
 import sys
 import time
 
+from .utils.file_utils import atomic_write
+
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
 DEFAULTS = {"optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
@@ -121,7 +123,7 @@ def cmd_train(args, parser):
                    augment=bool(args.augment), seed=args.seed, train_samples=len(x_train),
                    train_seconds=round(train_seconds, 1), params=model.count_params())
     _print_report(results, train_seconds)
-    with open(os.path.join(out, "metrics.json"), "w") as f:
+    with atomic_write(os.path.join(out, "metrics.json"), "w") as f:
         json.dump({k: v for k, v in results.items() if k != "probabilities"}, f, indent=2)
     pictures = _pictures(model, history, log, x_test, y_test, results.pop("probabilities"), class_names, out)
     print(f"wrote {model_path}, {log}, {os.path.join(out, 'metrics.json')}")

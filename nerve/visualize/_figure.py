@@ -1,6 +1,6 @@
 """Figures on the Agg canvas (no pyplot, no global backend switch), saved as PNG."""
 
-import os
+from ..utils.file_utils import atomic_write
 
 
 def new_figure(width, height, layout="constrained"):
@@ -17,13 +17,11 @@ def new_figure(width, height, layout="constrained"):
 
 
 def save(figure, path, dpi=110):
-    """Write ``figure`` to ``path`` as PNG (folders created) when a path is given; return the figure."""
+    """Write ``figure`` to ``path`` as PNG, atomically (folders created), when a path is given;
+    return the figure."""
     if path is not None:
-        path = os.fspath(path)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        figure.savefig(path, dpi=dpi, format="png")
+        with atomic_write(path) as f:
+            figure.savefig(f, dpi=dpi, format="png")
     return figure
 
 
