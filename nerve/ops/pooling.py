@@ -104,23 +104,33 @@ class MaxPool(_Pool):
         self.x = x       # held by the graph anyway: backward re-finds the maxima from x and y
         y = x
         for axis, offsets in enumerate(self._axis_ranges(x.shape[1:-1]), start=1):
-            folded = None
+            every_window = slice(0, self.out_sizes[axis - 1])
+            folded = first = None           # first: a view that reaches every window, not yet folded
             for offset in offsets:
                 if offset is None:
                     continue
                 x_index, y_index = ((slice(None),) * axis + (index,) for index in offset)
-                if folded is None and offset[1] == slice(0, self.out_sizes[axis - 1]):
-                    folded = xp.array(y[x_index], copy=True)          # this offset reaches every window
+                if folded is None and offset[1] == every_window:
+                    if first is None:
+                        first = y[x_index]
+                    else:                   # two full views: one pass makes the folded array
+                        folded = xp.maximum(first, y[x_index])
                     continue
                 if folded is None:
-                    shape = y.shape[:axis] + (self.out_sizes[axis - 1],) + y.shape[axis + 1:]
-                    fill = -xp.inf if backend.is_float_dtype(x.dtype) else xp.iinfo(x.dtype).min
-                    folded = xp.full(shape, fill, dtype=x.dtype)
+                    folded = self._start(first, y, axis, x.dtype, xp)
                 view = folded[y_index]
                 xp.maximum(view, y[x_index], out=view)
-            y = folded
+            y = folded if folded is not None else self._start(first, y, axis, x.dtype, xp)
         self.y = y
         return y
+
+    def _start(self, first, y, axis, dtype, xp):
+        """The array maxima along ``axis`` are folded into: a copy of ``first``, or −∞ everywhere."""
+        if first is not None:
+            return xp.array(first, copy=True)
+        shape = y.shape[:axis] + (self.out_sizes[axis - 1],) + y.shape[axis + 1:]
+        fill = -xp.inf if backend.is_float_dtype(dtype) else xp.iinfo(dtype).min
+        return xp.full(shape, fill, dtype=dtype)
 
     def backward(self, gy):
         xp = backend.array_module(gy)
