@@ -12,10 +12,11 @@ nerve is faster. BLAS threads are pinned before NumPy loads.
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
+
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 
 def parse():
@@ -151,7 +152,7 @@ def cases(n):
 def main():
     print(f"# nerve vs PyTorch {torch.__version__}, float32, batch {args.batch}, {args.threads} threads, "
           f"{args.rounds} rounds of {args.repeat} alternating calls")
-    print(f"# {_cpu_model()}, Python {sys.version.split()[0]}, NumPy {np.__version__}, "
+    print(f"# {cpu_model()}, Python {sys.version.split()[0]}, NumPy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.2f}")
     selected = [(name, fns) for name, fns in cases(args.batch) if not args.only or args.only in name]
     results = {name: [] for name, _ in selected}
@@ -168,17 +169,6 @@ def main():
         print(f"{name:46s} {t_nerve * unit:8.3f}{label} {t_torch * unit:8.3f}{label} "
               f"{statistics.median(ratios):6.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
     print(f"# load average at end {os.getloadavg()[0]:.2f}")
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -19,13 +19,14 @@ resident memory. On a shared machine, prefer many short rounds
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 MODELS = {"mlp": (60000, (28, 28, 1)), "lenet5": (60000, (28, 28, 1)), "vgg": (10000, (32, 32, 3))}
 
@@ -285,7 +286,7 @@ def main():
         return child(args)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads))
-    print(f"# {_cpu_model()}, {os.cpu_count()} cores, {args.threads} threads, float32, batch 128, "
+    print(f"# {cpu_model()}, {os.cpu_count()} cores, {args.threads} threads, float32, batch 128, "
           f"SGD(0.01, momentum 0.9), {args.epochs} interleaved rounds after 1 warm-up epoch; "
           f"load average at start {os.getloadavg()[0]:.2f}")
     print(f"{'model':8s} {'side':11s} {'train/s median (min-max)':>24s} {'ratio med (min-max) best':>24s} "
@@ -302,17 +303,6 @@ def main():
                   f"GEMMs = {achieved / peak['2048^3']:.0%} of the large-GEMM peak")
         sys.stdout.flush()
     print(f"# load average at end {os.getloadavg()[0]:.2f}")
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
