@@ -225,3 +225,26 @@ def test_mean_of_float16_accumulates_in_float32():
     x = np.full(100000, 1.0, dtype=np.float16)        # its float16 sum would overflow to inf
     y = ops.mean(Tensor(x))
     assert y.dtype == np.float16 and float(y.numpy()) == 1.0
+
+
+def test_cast_passes_the_gradient_back_in_the_source_dtype():
+    # linear, so a large step is exact: it keeps float32 rounding out of the central differences
+    assert gradcheck(lambda t: ops.cast(ops.cast(t, "float32"), "float64") * 2.0, rnd(3, 4), eps=1e-2)
+    x = Tensor(rnd(2, 3), requires_grad=True)
+    (ops.cast(x, "float32") * 3).sum().backward()
+    assert x.grad.dtype == np.float64 and np.allclose(x.grad.numpy(), 3)
+
+
+def test_dot_is_matmul_with_its_gradients():
+    a, b = rnd(3, 4), rnd(4, 2)
+    assert np.allclose(ops.dot(a, b).numpy(), a @ b)
+    assert gradcheck(ops.dot, a, b) and gradcheck(ops.dot, rnd(4), rnd(4, 2))
+
+
+def test_sign_eye_and_ones_like_values():
+    x = np.array([-2.0, 0.0, 3.5])
+    np.testing.assert_array_equal(ops.sign(x).numpy(), [-1, 0, 1])
+    np.testing.assert_array_equal(ops.eye(3, 4, k=1).numpy(), np.eye(3, 4, k=1))
+    assert ops.eye(2).dtype == np.float32
+    ones = ops.ones_like(Tensor(np.zeros((2, 3), np.int32)))
+    assert ones.dtype == np.int32 and ones.numpy().tolist() == [[1, 1, 1], [1, 1, 1]]
