@@ -21,6 +21,14 @@ def _max_for_shift(x, axes):
     return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
+def _log_softmax(x, axes):
+    """x − m − log Σ e^(x − m) over ``axes`` on a raw array, m the max (never overflows)."""
+    xp = backend.array_module(x)
+    y = x - _max_for_shift(x, axes)
+    y -= xp.log(xp.exp(y).sum(axis=axes, keepdims=True))
+    return y
+
+
 class Softmax(Function):
     """yᵢ = e^(xᵢ − m)/Σⱼ e^(xⱼ − m), m = max x (no overflow);  dx = y·(g − Σ g·y)"""
 
@@ -48,11 +56,8 @@ class LogSoftmax(Function):
         self.axes = axes
 
     def forward(self, x):
-        xp = backend.array_module(x)
-        y = x - _max_for_shift(x, self.axes)
-        y -= xp.log(xp.exp(y).sum(axis=self.axes, keepdims=True))
-        self.y = y
-        return y
+        self.y = _log_softmax(x, self.axes)
+        return self.y
 
     def backward(self, gy):
         xp = backend.array_module(gy)

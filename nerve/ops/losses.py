@@ -11,7 +11,7 @@ from .. import backend, config
 from ..autodiff import Function
 from ..tensor import as_float_tensor, as_tensor
 from .activations import _sigmoid
-from .axis_activations import _max_for_shift
+from .axis_activations import _log_softmax
 from .math import cast
 from .reduction import normalize_axis
 from .shape import squeeze
@@ -23,13 +23,6 @@ def _epsilon():
     """Keras's fuzz factor (keras.config.epsilon()): 1e-7 unless nerve.config provides another."""
     getter = getattr(config, "epsilon", None)
     return getter() if getter is not None else 1e-7
-
-
-def _log_softmax(z, axis):
-    xp = backend.array_module(z)
-    logp = z - _max_for_shift(z, (axis,))
-    logp -= xp.log(xp.exp(logp).sum(axis=axis, keepdims=True))
-    return logp
 
 
 def _label_index(labels, axis):
@@ -49,7 +42,7 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, target, logits):
         self.target = target
-        self.logp = _log_softmax(logits, self.axis)
+        self.logp = _log_softmax(logits, (self.axis,))
         return -(target * self.logp).sum(axis=self.axis)
 
     def backward(self, gy):
@@ -73,7 +66,7 @@ class SparseSoftmaxCrossEntropy(Function):
         self.axis = axis
 
     def forward(self, labels, logits):
-        self.logp = _log_softmax(logits, self.axis)
+        self.logp = _log_softmax(logits, (self.axis,))
         self.index = _label_index(labels, self.axis)
         return -self.logp[self.index]
 
