@@ -80,11 +80,11 @@ def conv_case(n, h, w, cin, cout, k, padding):
     return run_nerve, run_torch
 
 
-def pool_case(n, h, w, c):
+def pool_case(n, h, w, c, size=2, stride=2):
     x, _ = pair(n, h, w, c)
     tx = torch.tensor(x.numpy().transpose(0, 3, 1, 2), requires_grad=True)
-    return (lambda: ops.max_pool(x, 2).sum().backward(),
-            lambda: F.max_pool2d(tx, 2).sum().backward())
+    return (lambda: ops.max_pool(x, size, stride).sum().backward(),
+            lambda: F.max_pool2d(tx, size, stride).sum().backward())
 
 
 def dense_case(n, fin, fout):
@@ -140,6 +140,7 @@ def cases(n):
         ("conv VGG 16x16x32->64 3x3 same", conv_case(n, 16, 16, 32, 64, 3, "same")),
         ("conv VGG 16x16x64->64 3x3 same", conv_case(n, 16, 16, 64, 64, 3, "same")),
         ("max pool 2x2 32x32x32", pool_case(n, 32, 32, 32)),
+        ("max pool 3x3 stride 2 (overlapping) 32x32x32", pool_case(n, 32, 32, 32, 3, 2)),
         ("dense 784->256", dense_case(n, 784, 256)),
         ("dense 256->10", dense_case(n, 256, 10)),
         ("batch norm 16x16x64", batchnorm_case(n, 16, 16, 64)),
