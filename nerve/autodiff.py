@@ -10,6 +10,10 @@ output's ``creator``: that link is the computational graph.
 order, seeding dL/dL = 1 and handing each Function the summed gradient of its
 output. Gradients of broadcast inputs are summed back to the input's shape
 (:func:`sum_to`), so no op has to undo broadcasting itself.
+
+Ops may hand the same array to several inputs (``a + b`` returns ``gy`` twice) or
+a view of their ``gy``; every gradient that leaves the walk (``.grad``, the result
+of :func:`grad`) owns its buffer: one already handed out, or a view, is copied.
 """
 
 import contextlib
@@ -161,12 +165,13 @@ def _walk(output, seed, retain_graph, wanted=None):
             "backward: the output does not require a gradient (no input with "
             "requires_grad=True was used to compute it, or it was computed under no_grad())"
         )
+    handed = set()   # ids of the arrays given out in this walk: a second hand-out is copied
     if output.creator is None:       # the output is itself a leaf
-        _deliver(output, seed, wanted)
+        _deliver(output, seed, wanted, handed)
         return
     grads = {id(output.creator): seed}
     if wanted is not None and id(output) in wanted:
-        wanted[id(output)] = seed
+        wanted[id(output)] = _owned(seed, handed)
     for fn in _topological_order(output.creator):
         gy = grads.pop(id(fn), None)
         if gy is None:
@@ -182,25 +187,33 @@ def _walk(output, seed, retain_graph, wanted=None):
             if gx.shape != x.shape:
                 gx = sum_to(gx, x.shape)
             if x.creator is None:
-                _deliver(x, gx, wanted)
+                _deliver(x, gx, wanted, handed)
                 continue
             key = id(x.creator)
             grads[key] = gx if key not in grads else grads[key] + gx
             if wanted is not None and id(x) in wanted:
-                wanted[id(x)] = grads[key]
+                wanted[id(x)] = _owned(grads[key], handed)
         if not retain_graph:
             fn.release()
 
 
-def _deliver(leaf, grad, wanted):
+def _owned(grad, handed):
+    """``grad`` itself the first time a whole array is handed out; a copy for a view or a repeat."""
+    if grad.base is not None or id(grad) in handed:
+        grad = grad.copy()
+    handed.add(id(grad))
+    return grad
+
+
+def _deliver(leaf, grad, wanted, handed):
     if wanted is None:
         if leaf.grad is None:
-            leaf.grad = Tensor._wrap(grad.copy() if grad.base is not None else grad)
+            leaf.grad = Tensor._wrap(_owned(grad, handed))
         else:
             leaf.grad = Tensor._wrap(leaf.grad.data + grad)
     elif id(leaf) in wanted:
         previous = wanted[id(leaf)]
-        wanted[id(leaf)] = grad if previous is None else previous + grad
+        wanted[id(leaf)] = _owned(grad, handed) if previous is None else previous + grad
 
 
 def _seed_for(output, grad):
@@ -214,7 +227,7 @@ def _seed_for(output, grad):
         return backend.array_module(output.data).asarray(1, dtype=output.dtype).reshape(output.shape)
     grad = grad.data if isinstance(grad, Tensor) else grad
     xp = backend.array_module(output.data)
-    grad = xp.asarray(grad, dtype=output.dtype)
+    grad = xp.array(grad, dtype=output.dtype)     # a copy: a leaf's .grad never aliases the caller's array
     if grad.shape != output.shape:
         raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's {output.shape}")
     return grad

@@ -140,3 +140,22 @@ def test_gradcheck_reports_a_wrong_gradient():
 
     with pytest.raises(AssertionError, match="worst mismatch"):
         gradcheck(lambda x: WrongSquare()(x), np.array([1.0, 2.0]))
+
+
+def test_gradients_handed_out_own_their_buffers():
+    # Add hands the same gy to both inputs; each .grad / grad() result must be its own array
+    a, b, c = (nerve.Variable(np.ones(3, "float32")) for _ in range(3))
+    ops.sum((a + b) * c).backward()
+    assert a.grad.data is not b.grad.data
+    a.grad.data[...] += 5                       # an in-place update of one leaves the other alone
+    np.testing.assert_array_equal(b.grad.data, np.ones(3, "float32"))
+    ga, gb = nerve.grad(ops.sum(a + b), [a, b])
+    assert ga.data is not gb.data and not np.shares_memory(ga.data, gb.data)
+    seed = np.ones(3, "float32")
+    x = nerve.Variable(np.zeros(3, "float32"))
+    (x + 0.0).backward(seed)                    # a caller's seed passing straight through
+    assert not np.shares_memory(x.grad.data, seed)
+    y = nerve.Variable(np.ones((2, 3), "float32"))
+    (gy,) = nerve.grad(ops.sum(y), [y])          # Sum's backward is a broadcast (read-only) view
+    gy.data[...] *= 2
+    np.testing.assert_array_equal(gy.data, np.full((2, 3), 2, "float32"))
