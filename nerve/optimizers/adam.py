@@ -44,7 +44,7 @@ class Adam(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         xp = backend.array_module(gradient)
-        t = self.iterations + 1
+        t = self._updates_applied() + 1
         alpha = learning_rate * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
         m = self._slot(self._momentums, variable).data
         v = self._slot(self._velocities, variable).data

@@ -41,12 +41,12 @@ class Nadam(Optimizer):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
 
     def _update_step_all(self, grads, variables, learning_rate):
-        self._u_product.data *= self._u(self.iterations + 1)
+        self._u_product.data *= self._u(self._updates_applied() + 1)
         super()._update_step_all(grads, variables, learning_rate)
 
     def update_step(self, gradient, variable, learning_rate):
         xp = backend.array_module(gradient)
-        t = self.iterations + 1
+        t = self._updates_applied() + 1
         u_t, u_next = self._u(t), self._u(t + 1)
         u_product = float(self._u_product.data)
         m = self._slot(self._momentums, variable).data

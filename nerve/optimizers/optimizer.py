@@ -86,10 +86,17 @@ class Optimizer:
     # ---- learning rate and step count -----------------------------------------------
     @property
     def iterations(self):
-        """The number of updates applied so far (a Python int).
+        """The number of updates applied so far: the int64 ``Variable`` Keras exposes.
 
-        With ``gradient_accumulation_steps`` this counts applied updates (calls // steps).
+        With ``gradient_accumulation_steps`` it is a Tensor, calls // steps (applied updates),
+        as in Keras. ``int(optimizer.iterations)`` gives the plain number.
         """
+        if self.gradient_accumulation_steps:
+            return Tensor(self._iterations.data // self.gradient_accumulation_steps)
+        return self._iterations
+
+    def _updates_applied(self):
+        """``iterations`` as a Python int (what the update rules read)."""
         calls = int(self._iterations.data)
         return calls // self.gradient_accumulation_steps if self.gradient_accumulation_steps else calls
 
@@ -351,12 +358,12 @@ class Optimizer:
                 variable.data *= factor
 
     def _update_ema(self):
-        momentum = self.ema_momentum if self.iterations != 0 else 0.0
+        momentum = self.ema_momentum if self._updates_applied() != 0 else 0.0
         for variable, average in zip(self._trainable_variables, self._ema):
             average.data *= momentum
             average.data += (1.0 - momentum) * variable.data
         frequency = self.ema_overwrite_frequency
-        if frequency and (self.iterations + 1) % frequency == 0:
+        if frequency and (self._updates_applied() + 1) % frequency == 0:
             self.finalize_variable_values(self._trainable_variables)
 
     def finalize_variable_values(self, var_list):

@@ -384,3 +384,17 @@ def test_float32_stays_float32_and_float64_works():
             assert w.dtype == dtype, cls.__name__
             for v in (opt.variables[2:] if dtype is np.float32 else []):
                 assert v.dtype == np.float32
+
+
+def test_iterations_is_an_int64_variable_as_in_keras():
+    w = nerve.Variable(np.zeros(1, np.float32))
+    opt = optimizers.Adam(0.1)
+    assert isinstance(opt.iterations, nerve.Variable) and opt.iterations.dtype == np.int64
+    assert opt.iterations is opt.variables[0]      # Keras: the first optimizer variable
+    opt.apply([np.ones(1, np.float32)], [w])
+    opt.apply([np.ones(1, np.float32)], [w])
+    assert int(opt.iterations) == 2 and opt.iterations.numpy() == 2
+    acc = optimizers.SGD(1.0, gradient_accumulation_steps=2)
+    for _ in range(5):
+        acc.apply([np.ones(1, np.float32)], [w])
+    assert isinstance(acc.iterations, nerve.Tensor) and int(acc.iterations) == 2
