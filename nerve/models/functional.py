@@ -11,7 +11,7 @@ two nodes and one set of weights.
 from ..layers.input_layer import InputLayer, KerasTensor, flatten, map_structure
 from ..layers.layer import Layer
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
-from ..trainer import Trainer
+from ..trainers.trainer import Trainer
 from .model import Model
 
 

@@ -24,7 +24,7 @@ from ..autodiff import no_grad
 from ..layers.input_layer import KerasTensor, flatten, map_structure
 from ..layers.layer import Layer
 from ..tensor import Tensor
-from ..trainer import Trainer
+from ..trainers.trainer import Trainer
 
 
 def _functional_init_arguments(args, kwargs):

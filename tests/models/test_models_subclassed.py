@@ -87,7 +87,7 @@ def test_custom_train_step_override(regression):
             return self.dense(x)
 
         def train_step(self, data):
-            x, y, _ = nerve.models.data_adapter.unpack_x_y_sample_weight(data)
+            x, y, _ = nerve.trainers.data_adapter.unpack_x_y_sample_weight(data)
             loss = nerve.ops.mean(nerve.ops.square(self(x, training=True) - y)) * 0.5
             grads = nerve.grad(loss, self.trainable_weights)
             self.optimizer.apply(grads, self.trainable_weights)

@@ -23,9 +23,12 @@ import warnings
 
 import numpy
 
-from . import backend, ops
-from .autodiff import grad, no_grad
-from .layers.input_layer import map_structure
+from .. import backend, callbacks as callbacks_module, ops, optimizers
+from ..autodiff import grad, no_grad
+from ..layers.input_layer import map_structure
+from . import compile_utils
+from .data_adapter import (EpochIterator, class_weight_to_sample_weights, train_validation_split,
+                           unpack_x_y_sample_weight)
 
 
 class Trainer:
@@ -65,7 +68,6 @@ class Trainer:
             run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for Keras
                 compatibility (nerve always runs eagerly, one step at a time).
         """
-        from . import optimizers
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         names = getattr(self, "output_names", None)
@@ -178,7 +180,6 @@ class Trainer:
             validation_steps, validation_batch_size, validation_freq: how, and after which epochs
                 (an int: every n-th; a list: those epochs, 1-based), validation runs.
         """
-        from . import callbacks as callbacks_module
         self._assert_compile_called("fit")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split(
@@ -285,7 +286,6 @@ class Trainer:
     # ---- single batches ---------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One ``train_step`` on the given batch (metrics keep accumulating across calls, as Keras 3)."""
-        from .models.data_adapter import class_weight_to_sample_weights
         self._assert_compile_called("train_on_batch")
         if class_weight is not None:
             if sample_weight is not None:
@@ -307,14 +307,14 @@ class Trainer:
     # ---- compile config (saving) ------------------------------------------------------------
     def get_compile_config(self):
         """The compile arguments as JSON-ready data (the optimizer with its current config)."""
-        from .saving.serialization import serialize_keras_object
+        from ..saving.serialization import serialize_keras_object
         if not self.compiled or self._compile_config is None:
             return None
         config = dict(self._compile_config, optimizer=self.optimizer)
         return {k: serialize_keras_object(v) for k, v in config.items()}
 
     def compile_from_config(self, config):
-        from .saving.serialization import deserialize_keras_object
+        from ..saving.serialization import deserialize_keras_object
         if not config:
             return
         self.compile(**deserialize_keras_object(config))
@@ -380,7 +380,6 @@ def _should_eval(epoch, validation_freq):
 def _one_pass_callbacks(model, callbacks, verbose, steps):
     """``callbacks`` as a CallbackList for one evaluate or predict pass of ``steps`` batches
     (fit hands evaluate its own CallbackList, which is used as is)."""
-    from . import callbacks as callbacks_module
     verbose = _resolve_verbose(verbose)
     if isinstance(callbacks, callbacks_module.CallbackList):
         return callbacks
@@ -396,7 +395,3 @@ def _resolve_verbose(verbose):
         raise ValueError(f"verbose: expected 0, 1, 2 or 'auto', received {verbose!r}")
     return int(verbose)
 
-
-# Imported last: nerve.models imports this module for Model's base class.
-from .models import compile_utils  # noqa: E402
-from .models.data_adapter import EpochIterator, train_validation_split, unpack_x_y_sample_weight  # noqa: E402
