@@ -124,9 +124,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         default_length, default_positions = 108, [0.3, 0.56, 0.74, 1.0]
         header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
         aligns = ["left", "left", "right", "left"]
-    if show_trainable:
-        default_length += 12
-        default_positions = [p * 0.88 for p in default_positions] + [1.0]
+    if show_trainable:         # the other columns keep their widths; "Trainable" fits on one line
+        extra = len("Trainable") + 5
+        default_positions = [p * default_length / (default_length + extra) for p in default_positions] + [1.0]
+        default_length += extra
         header.append("Trainable")
         aligns.append("left")
     line_length = line_length or default_length

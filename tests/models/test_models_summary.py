@@ -73,6 +73,10 @@ def test_show_trainable_expand_nested_and_layer_range():
     text = _text(model, show_trainable=True, expand_nested=True)
     assert "Trainable" in text and "│ N" in text
     assert f"  {inner.layers[0].name} (Dense)" in text
+    header_rows = [line for line in text.splitlines() if line.startswith("┃")]
+    assert len(header_rows) == 1 and "Trainable" in header_rows[0]     # one header line, not "Trainabl / e"
+    sequential = _text(nerve.Sequential([nerve.Input((4,)), layers.Dense(3)]), show_trainable=True)
+    assert len([line for line in sequential.splitlines() if line.startswith("┃")]) == 1
     ranged = _text(model, layer_range=["inner", "last"])
     assert "InputLayer" not in ranged and "last (Dense)" in ranged
     with pytest.raises(ValueError, match="layer_range"):
