@@ -10,7 +10,7 @@ run's settings (``verbose``, ``epochs``, ``steps``) as ``self.params``.
 
 
 class Callback:
-    """Base class: override the hooks you need; each receives ``logs``, a dict (or None)."""
+    """Base class: override the hooks you need; each receives ``logs``, a dict (``{}`` when empty)."""
 
     def __init__(self):
         self.params = None
@@ -137,10 +137,14 @@ class CallbackList(Callback):
             c.set_model(model)
 
     def _call(self, hook, *args):
+        """Every hook's last argument is ``logs``: a dict, ``{}`` when the caller had none (Keras)."""
+        if args[-1] is None:
+            args = (*args[:-1], {})
         for c in self.callbacks:
             getattr(c, hook)(*args)
 
     def _call_batch(self, hook, batch, logs):
+        logs = {} if logs is None else logs
         for c in self._batch_targets[hook]:
             getattr(c, hook)(batch, logs)
 

@@ -74,6 +74,26 @@ def test_hook_order_in_fit_with_validation(data):
     ]
 
 
+def test_every_hook_receives_a_dict_never_none(data):
+    # the Keras guide's callbacks do `list(logs.keys())` in every hook, on_train_begin included
+    x, y = data
+    received = []
+
+    class Keys(callbacks.Callback):
+        pass
+
+    for hook in dir(callbacks.Callback):
+        if hook.startswith("on_"):
+            setattr(Keys, hook, lambda self, *args, _hook=hook: received.append((_hook, args[-1])))
+    model = _model()
+    model.fit(x, y, batch_size=16, epochs=1, validation_data=(x, y), callbacks=[Keys()], verbose=0)
+    model.evaluate(x, y, callbacks=[Keys()], verbose=0)
+    model.predict(x, callbacks=[Keys()], verbose=0)
+    assert {hook for hook, _ in received} >= {"on_train_begin", "on_epoch_begin", "on_predict_begin",
+                                             "on_test_begin", "on_predict_end", "on_train_batch_begin"}
+    assert all(isinstance(logs, dict) for _, logs in received), [h for h, logs in received if logs is None]
+
+
 def test_callback_params_and_model_are_set(data):
     x, y = data
     seen = {}
