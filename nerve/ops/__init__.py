@@ -14,7 +14,7 @@ from .math import (  # noqa: F401
 )
 from .linalg import dot, einsum, matmul  # noqa: F401
 from .reduction import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
-from .shape import (  # noqa: F401
+from .shape_ops import (  # noqa: F401
     broadcast_to, concatenate, expand_dims, flatten, getitem, moveaxis, one_hot, pad, repeat, reshape,
     scatter, scatter_add, split, squeeze, stack, stop_gradient, swapaxes, take, take_along_axis, tile,
     transpose,

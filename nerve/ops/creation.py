@@ -13,7 +13,9 @@ def convert_to_numpy(x):
 
 
 def shape(x):
-    return tuple(as_tensor(x).shape)
+    """The shape of ``x`` as a tuple (``None`` for the unknown dimensions of a symbolic input)."""
+    known = getattr(x, "shape", None)
+    return tuple(known) if known is not None else tuple(as_tensor(x).shape)
 
 
 def _filled(fill, shape, dtype):

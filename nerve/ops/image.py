@@ -14,7 +14,7 @@ coordinate ``(i + 0.5)·s − 0.5`` with ``s = n_in / n_out`` (half-pixel center
 from .. import backend
 from ..autodiff import Function
 from ..tensor import as_tensor
-from .shape import getitem, pad
+from .shape_ops import getitem, pad
 
 __all__ = []     # keras exposes resize only as keras.ops.image.resize
 

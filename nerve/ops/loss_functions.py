@@ -12,7 +12,7 @@ from .axis_activations import softmax
 from .losses import _epsilon, _same_dtype, binary_crossentropy
 from .math import abs, clip, divide, log, maximum, multiply, power, square, subtract, where
 from .reduction import max, mean, sum
-from .shape import expand_dims, squeeze
+from .shape_ops import expand_dims, squeeze
 
 __all__ = [
     "binary_focal_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "hinge", "huber",

@@ -14,7 +14,7 @@ from .activations import _sigmoid
 from .axis_activations import _log_softmax
 from .math import cast
 from .reduction import normalize_axis
-from .shape import squeeze
+from .shape_ops import squeeze
 
 __all__ = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]
 

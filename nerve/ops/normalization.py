@@ -30,7 +30,7 @@ from . import compiled
 from .reduction import mean as _mean
 from .reduction import normalize_axis
 from .reduction import var as _var
-from .shape import reshape
+from .shape_ops import reshape
 
 __all__ = [
     "batch_normalization", "fused_batch_normalization", "group_normalization",
