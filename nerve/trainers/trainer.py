@@ -47,8 +47,6 @@ class Trainer:
         self.stop_predicting = False
         self.history = None
         self.steps_per_execution = 1
-        self._in_fit = False
-        self._epoch_weights = None
 
     # ---- compile ----------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -135,10 +133,9 @@ class Trainer:
         y_pred = self(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.data, _batch_size(x))
-        weights = self._epoch_weights if self._epoch_weights is not None else self.trainable_weights
-        if self._in_fit:
-            self._epoch_weights = weights          # looked up once per epoch of fit
+        weights = self.trainable_weights
         if weights:
+            loss = self.optimizer.scale_loss(loss)     # loss · loss_scale_factor; apply() divides it out
             self.optimizer.apply(grad(loss, weights), weights)
         else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
@@ -203,16 +200,12 @@ class Trainer:
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             logs = None
-            self._in_fit, self._epoch_weights = True, None
-            try:
-                for step, data in iterator:
-                    callbacks.on_train_batch_begin(step)
-                    logs = self.train_step(data)
-                    callbacks.on_train_batch_end(step, logs)
-                    if self.stop_training:
-                        break
-            finally:
-                self._in_fit, self._epoch_weights = False, None
+            for step, data in iterator:
+                callbacks.on_train_batch_begin(step)
+                logs = self.train_step(data)
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
             if logs is None:
                 if iterator.exhausted:
                     break
@@ -227,6 +220,8 @@ class Trainer:
             training_logs = epoch_logs
             if self.stop_training or iterator.exhausted:
                 break
+        if epochs > initial_epoch:
+            self.optimizer.finalize_variable_values(self.trainable_weights)   # use_ema: the averages
         callbacks.on_train_end(logs=training_logs)
         return callbacks.history
 
