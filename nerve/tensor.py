@@ -27,7 +27,8 @@ class Tensor:
         array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "creator", "name", "__weakref__")
+    # _keras_mask: the boolean mask a masking layer attached (nerve.layers.layer.get_keras_mask); unset on most
+    __slots__ = ("data", "requires_grad", "grad", "creator", "name", "_keras_mask", "__weakref__")
     __array_priority__ = 1000     # NumPy defers `array + tensor` to Tensor.__radd__
     __array_ufunc__ = None
 

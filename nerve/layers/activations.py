@@ -31,6 +31,8 @@ class ReLU(_Elementwise):
         threshold: where the unit switches on (default 0).
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         owner = describe(self)
@@ -56,6 +58,8 @@ class LeakyReLU(_Elementwise):
         negative_slope: slope for x <= 0 (Keras 3's default 0.3; ``alpha`` is its old name).
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -80,6 +84,8 @@ class PReLU(_Elementwise):
         shared_axes: axes (1-based, batch excluded) along which α is shared, e.g. [1, 2]
             for one α per channel of an image.
     """
+
+    supports_masking = True       # passes its input's mask on (Keras)
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
@@ -123,6 +129,8 @@ class ELU(_Elementwise):
         alpha: scale of the negative part (default 1.0).
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = alpha
@@ -144,6 +152,8 @@ class Softmax(_Elementwise):
         mask: optional boolean tensor broadcastable to the input; masked-out entries
             (False) get probability ~0 (Keras adds −1e9 to their logits).
     """
+
+    supports_masking = True       # passes its input's mask on (Keras)
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

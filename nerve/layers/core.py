@@ -57,6 +57,8 @@ class Dense(Layer):
         (2, 3)
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -123,6 +125,8 @@ class Activation(Layer):
         activation: a name ("relu", "softmax", ...) or a callable.
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -139,6 +143,8 @@ class Activation(Layer):
 
 class Identity(Layer):
     """Returns its input unchanged (a placeholder in architectures)."""
+
+    supports_masking = True       # passes its input's mask on (Keras)
 
     def call(self, inputs):
         return inputs

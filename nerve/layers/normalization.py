@@ -84,6 +84,8 @@ class BatchNormalization(_Affine):
         [gamma, beta, moving_mean, moving_variance], each of shape (channels,).
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -147,6 +149,8 @@ class LayerNormalization(_Affine):
         rms_scaling: RMS normalization instead: y = γ·x/√(mean(x²) + ε) (no centering, no β).
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
@@ -197,6 +201,8 @@ class GroupNormalization(_Affine):
     Weights:
         [gamma, beta], each of shape (channels,).
     """
+
+    supports_masking = True       # passes its input's mask on (Keras)
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,

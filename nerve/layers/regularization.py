@@ -39,6 +39,8 @@ class Dropout(_Random):
         seed: optional int for a reproducible sequence of masks.
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = rate_in_unit_interval(rate, "rate", describe(self), closed_right=False)
@@ -115,6 +117,8 @@ class GaussianNoise(_Random):
         seed: optional int.
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
@@ -138,6 +142,8 @@ class GaussianDropout(_Random):
         seed: optional int.
     """
 
+    supports_masking = True       # passes its input's mask on (Keras)
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = rate_in_unit_interval(rate, "rate", describe(self), closed_right=False)
@@ -158,6 +164,8 @@ class ActivityRegularization(Layer):
     Args:
         l1, l2: the factors (default 0.0).
     """
+
+    supports_masking = True       # passes its input's mask on (Keras)
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
