@@ -4,8 +4,10 @@
 
     120/469 ━━━━━ ━━━━━━━━━━━━━━━ 2s 6ms/step - accuracy: 0.8312 - loss: 0.5521
 
-redrawn in place (at most every ``interval`` seconds; elsewhere a line per redraw);
-``verbose=2`` prints one line when the bar is finalized::
+redrawn in place at most every ``interval`` seconds. Off a terminal (a log file, CI, ``nohup``)
+there is no redrawing: a line every ``LOG_INTERVAL`` seconds at most, and the final one, so an
+epoch of 800 steps writes one line, not 800. ``verbose=2`` prints one line when the bar is
+finalized::
 
     469/469 - 3s - 6ms/step - accuracy: 0.9011 - loss: 0.3372
 """
@@ -13,6 +15,8 @@ redrawn in place (at most every ``interval`` seconds; elsewhere a line per redra
 import math
 import sys
 import time
+
+LOG_INTERVAL = 10.0     # seconds between two progress lines when the output is not a terminal
 
 
 class Progbar:
@@ -22,7 +26,8 @@ class Progbar:
         target: the number of steps, or None.
         width: the bar's width in characters.
         verbose: 0 silent, 1 bar, 2 one line at the end.
-        interval: the least time between two redraws, in seconds.
+        interval: the least time between two redraws on a terminal, in seconds (elsewhere
+            ``LOG_INTERVAL``).
         stateful_metrics: names whose values are shown as given; the others are averaged over
             the steps seen.
         unit_name: what a step is called ("step").
@@ -40,7 +45,7 @@ class Progbar:
         self._values = {}
         self._values_order = []
         self._start = time.time()
-        self._last_update = 0.0
+        self._last_update = self._start     # off a terminal the first line waits an interval too
         self._time_after_first_step = None
         self._seen_so_far = 0
         self._prev_width = 0
@@ -63,7 +68,8 @@ class Progbar:
         if current == 1 and self._time_after_first_step is None:
             self._time_after_first_step = now
         if self.verbose == 1:
-            if not finalize and now - self._last_update < self.interval:
+            interval = self.interval if self._dynamic_display else max(self.interval, LOG_INTERVAL)
+            if not finalize and now - self._last_update < interval:
                 return
             self._print_bar(current, now, finalize)
             self._last_update = now
