@@ -1,0 +1,3 @@
+"""Attention layers and what a transformer needs beside them."""
+
+from .position_embedding import PositionEmbedding  # noqa: F401
