@@ -4,6 +4,8 @@ Every builder's docstring gives its reference and parameter count. The registry 
 the short names the ``nerve`` command uses (``nerve models`` lists them) to builders.
 """
 
+from . import gpt_training
+from .gpt import GPT
 from .lenet import LeNet5
 from .mlp import MLP
 from .registry import describe, get, names, recipe, register
@@ -17,4 +19,4 @@ register("mlp", MLP, "multilayer perceptron 784-256-256-10, 269,322 params",
 register("simple_cnn", SimpleCNN, "Keras's MNIST convnet: 2 conv + dropout, 34,826 params",
          recipe={"epochs": 8, "batch_size": 128, "lr": 3e-3})
 
-__all__ = ["LeNet5", "MLP", "SimpleCNN", "describe", "get", "names", "recipe", "register"]
+__all__ = ["GPT", "gpt_training", "LeNet5", "MLP", "SimpleCNN", "describe", "get", "names", "recipe", "register"]

@@ -33,6 +33,7 @@ from .merging import (  # noqa: F401
     maximum, minimum, multiply, subtract,
 )
 from .preprocessing import *  # noqa: F401,F403
+from .attention import PositionEmbedding  # noqa: F401
 
 # Keras's aliases
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D

@@ -28,3 +28,4 @@ from .image import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .loss_functions import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
