@@ -20,6 +20,7 @@ import warnings
 
 from .. import backend
 from ..autodiff import no_grad
+from ..distribution import data_parallel as distribution_lib
 from ..tensor import Tensor, Variable
 from . import schedules
 from .clipping import clip_by_global_norm, clip_by_norm
@@ -244,6 +245,9 @@ class Optimizer:
         grads = list(grads)
         if not grads:
             return
+        dist = distribution_lib.distribution()
+        if dist is not None:              # data parallel: every replica applies the global-batch gradient
+            grads = dist.reduce_gradients(grads)
         if trainable_variables is None:
             if not self.built:
                 raise ValueError(
