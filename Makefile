@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# what make installs: tests, files, fast kernels, MPI data parallelism, ONNX export, ...
+EXTRAS := test,io,fast,distributed,export
 
 # Real datasets live in ../shared/data when this checkout sits beside it (offline mirror).
 ifneq ($(wildcard ../shared/data),)
@@ -14,7 +16,7 @@ endif
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,io,fast]"
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	@# PyTorch is a test/benchmark-only peer; the reference tests skip cleanly without it.
 	$(BIN)/python -m pip install -q torch==2.13.0 || echo "torch==2.13.0 unavailable: PyTorch comparisons will be skipped"
 	touch $(STAMP)
