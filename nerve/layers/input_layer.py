@@ -1,48 +1,7 @@
-"""Symbolic tensors: how ``Input`` and layer calls on it record a functional graph.
+"""The source of a functional graph: ``Input(shape)`` and the InputLayer that holds it."""
 
-Calling a layer on a :class:`KerasTensor` computes nothing: it returns new
-KerasTensors (shape and dtype only) and records a :class:`Node`, the call's
-layer, arguments and outputs. ``nerve.Model(inputs, outputs)`` walks the nodes
-back from the outputs to the inputs and replays them on real data.
-"""
-
-from .. import backend
 from .layer import Layer
-
-
-class KerasTensor:
-    """A placeholder for a tensor in a graph being built: a shape (None = unknown) and a dtype."""
-
-    def __init__(self, shape, dtype=None, name=None, node=None):
-        self.shape = tuple(shape)
-        self.dtype = backend.standardize_dtype(dtype or backend.floatx())
-        self.name = name
-        self.node = node         # the Node whose call produced this tensor
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-    def __hash__(self):
-        return id(self)
-
-
-class Node:
-    """One recorded layer call: ``outputs = layer(*args, **kwargs)`` over KerasTensors."""
-
-    def __init__(self, layer, args, kwargs, outputs):
-        self.layer = layer
-        self.args = args
-        self.kwargs = kwargs
-        self.outputs = outputs
-        self.input_tensors = [t for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
-        self.output_tensors = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
-        for t in self.output_tensors:
-            t.node = self
-        layer._inbound_nodes.append(self)
+from .symbolic import KerasTensor, Node
 
 
 class InputLayer(Layer):
@@ -82,23 +41,3 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
         raise ValueError("Input: sparse inputs are not supported by nerve")
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape)
     return layer.output
-
-
-def flatten(structure):
-    """The leaves of nested lists, tuples and dicts, in order."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in flatten(structure[key])]
-    return [structure]
-
-
-def map_structure(fn, structure):
-    """The same nesting with ``fn`` applied to every leaf."""
-    if isinstance(structure, list):
-        return [map_structure(fn, item) for item in structure]
-    if isinstance(structure, tuple):
-        return tuple(map_structure(fn, item) for item in structure)
-    if isinstance(structure, dict):
-        return {key: map_structure(fn, value) for key, value in structure.items()}
-    return fn(structure)

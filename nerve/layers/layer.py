@@ -15,6 +15,8 @@ import re
 from .. import backend
 from ..autodiff import no_grad
 from ..tensor import Tensor, Variable, as_tensor
+from ..utils.tree import flatten, map_shape_structure, map_structure
+from .symbolic import KerasTensor, Node
 
 _name_counts = {}
 _registry = {}                  # class name -> Layer subclass, for deserialization
@@ -270,14 +272,11 @@ class Layer:
 
     def _add_activity_losses(self, outputs):
         """Keras's activity regularization: one penalty per output tensor of this call."""
-        from .input_layer import flatten
         for output in flatten(outputs):
             if isinstance(output, Tensor):
                 self.add_loss(self.activity_regularizer(output))
 
     def _convert_inputs(self, inputs):
-        from .input_layer import map_structure
-
         def convert(x):
             if x is None or isinstance(x, (bool, str)):
                 return x
@@ -324,17 +323,13 @@ class Layer:
         return _probe_output_shape(self, input_shape)
 
     def _symbolic_call(self, args, kwargs):
-        from .input_layer import KerasTensor, Node, map_structure
         inputs = args[0]
         input_shape = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
         self._maybe_build(input_shape)
         self._check_input_spec_shape(input_shape)
         output_shape = self.compute_output_shape(input_shape)
         dtype = self._symbolic_output_dtype(inputs)
-        if _is_shape(output_shape):
-            outputs = KerasTensor(output_shape, dtype=dtype)
-        else:
-            outputs = map_structure_shapes(lambda s: KerasTensor(s, dtype=dtype), output_shape)
+        outputs = map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), output_shape)
         Node(self, args, kwargs, outputs)
         return outputs
 
@@ -367,30 +362,12 @@ class Layer:
 # ---- helpers ----------------------------------------------------------------------------
 
 def _any_symbolic(structure):
-    from .input_layer import KerasTensor, flatten
     return any(isinstance(t, KerasTensor) for t in flatten(structure))
 
 
 def _shape_of(inputs):
-    if isinstance(inputs, Tensor):
-        return inputs.shape
-    if isinstance(inputs, (list, tuple)):
-        return type(inputs)(_shape_of(x) for x in inputs)
-    if isinstance(inputs, dict):
-        return {k: _shape_of(v) for k, v in inputs.items()}
-    return None
-
-
-def _is_shape(value):
-    return isinstance(value, tuple) and all(v is None or isinstance(v, int) for v in value)
-
-
-def map_structure_shapes(fn, shapes):
-    if _is_shape(shapes):
-        return fn(shapes)
-    if isinstance(shapes, dict):
-        return {k: map_structure_shapes(fn, v) for k, v in shapes.items()}
-    return type(shapes)(map_structure_shapes(fn, s) for s in shapes)
+    """The shapes of the Tensors in ``inputs`` (None for any other leaf), in the same nesting."""
+    return map_structure(lambda x: x.shape if isinstance(x, Tensor) else None, inputs)
 
 
 def _probe_output_shape(layer, input_shape):
@@ -399,30 +376,17 @@ def _probe_output_shape(layer, input_shape):
     results = []
     for fill in (2, 3):
         def zeros(shape):
-            if not _is_shape(shape):
-                return shape
             return Tensor._wrap(backend.xp.zeros([fill if n is None else n for n in shape], dtype=layer.dtype))
-        probe = map_structure_shapes(zeros, input_shape) if input_shape is not None else None
+        probe = map_shape_structure(zeros, input_shape) if input_shape is not None else None
         with no_grad(), _training(False):
             out = layer.call(probe, **({"training": False} if layer._call_takes_training else {}))
-        results.append(map_structure_shapes_of(out))
-    return _merge_shapes(*results)
+        results.append(map_structure(lambda t: tuple(t.shape), out))
+    return map_shape_structure(_merge_shape, *results)
 
 
-def map_structure_shapes_of(out):
-    if isinstance(out, Tensor):
-        return tuple(out.shape)
-    if isinstance(out, dict):
-        return {k: map_structure_shapes_of(v) for k, v in out.items()}
-    return type(out)(map_structure_shapes_of(o) for o in out)
-
-
-def _merge_shapes(a, b):
-    if _is_shape(a):
-        return tuple(x if x == y else None for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return {k: _merge_shapes(a[k], b[k]) for k in a}
-    return type(a)(_merge_shapes(x, y) for x, y in zip(a, b))
+def _merge_shape(a, b):
+    """Sizes that agree stay; those that differ are unknown (None)."""
+    return tuple(x if x == y else None for x, y in zip(a, b))
 
 
 @contextlib.contextmanager

@@ -8,10 +8,12 @@ outputs in a dict keyed by the KerasTensor they stand for. A layer called twice 
 two nodes and one set of weights.
 """
 
-from ..layers.input_layer import InputLayer, KerasTensor, flatten, map_structure
+from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
+from ..layers.symbolic import KerasTensor
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..trainers.trainer import Trainer
+from ..utils.tree import flatten, flatten_shapes, map_structure
 from .model import Model
 
 
@@ -157,7 +159,7 @@ class Functional(Model):
 
     def compute_output_shape(self, input_shape):
         """The output shapes for ``input_shape``: the recorded ones when only the batch size differs."""
-        given = [s for s in _shape_leaves(input_shape)]
+        given = flatten_shapes(input_shape)
         batch = given[0][0] if given and given[0] else None
         recorded = [t.shape for t in self._inputs]
         if len(given) == len(recorded) and all(tuple(g[1:]) == tuple(r[1:]) for g, r in zip(given, recorded)):
@@ -265,16 +267,6 @@ def _conform(x, kt):
     if x.dtype != kt.dtype:
         x = x.astype(kt.dtype)
     return x
-
-
-def _shape_leaves(shapes):
-    if isinstance(shapes, tuple) and all(n is None or isinstance(n, int) for n in shapes):
-        return [shapes]
-    if isinstance(shapes, dict):
-        return [leaf for v in shapes.values() for leaf in _shape_leaves(v)]
-    if isinstance(shapes, (list, tuple)):
-        return [leaf for v in shapes for leaf in _shape_leaves(v)]
-    return []
 
 
 def _map_refs(structure, ref):

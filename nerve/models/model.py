@@ -21,10 +21,11 @@ import json
 
 from .. import backend
 from ..autodiff import no_grad
-from ..layers.input_layer import KerasTensor, flatten, map_structure
 from ..layers.layer import Layer
+from ..layers.symbolic import KerasTensor
 from ..tensor import Tensor
 from ..trainers.trainer import Trainer
+from ..utils.tree import flatten, map_shape_structure, map_structure
 
 
 def _functional_init_arguments(args, kwargs):
@@ -261,11 +262,7 @@ def _zeros_for(structure, dtypes, default_dtype):
     """Arrays of zeros with the nesting of ``structure`` (None sizes -> 1), dtypes in leaf order."""
     leaves = iter(dtypes)
 
-    def walk(s):
-        if isinstance(s, tuple):
-            dtype = next(leaves, None) or default_dtype
-            return backend.xp.zeros([1 if n is None else n for n in s], dtype=dtype)
-        if isinstance(s, dict):
-            return {k: walk(v) for k, v in s.items()}
-        return [walk(v) for v in s]
-    return walk(structure)
+    def zeros(shape):
+        dtype = next(leaves, None) or default_dtype
+        return backend.xp.zeros([1 if n is None else n for n in shape], dtype=dtype)
+    return map_shape_structure(zeros, structure)

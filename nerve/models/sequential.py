@@ -6,8 +6,9 @@ unknown). Building calls every layer once on symbolic tensors, which creates the
 records the output shapes that ``summary()`` prints; running calls the layers in turn.
 """
 
-from ..layers.input_layer import InputLayer, KerasTensor
+from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
+from ..layers.symbolic import KerasTensor
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from .model import Model
 

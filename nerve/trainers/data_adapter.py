@@ -16,7 +16,6 @@ import warnings
 import numpy
 
 from .. import backend
-from ..layers.input_layer import flatten
 from ..tensor import Tensor
 
 

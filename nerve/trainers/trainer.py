@@ -25,7 +25,7 @@ import numpy
 
 from .. import backend, callbacks as callbacks_module, ops, optimizers
 from ..autodiff import grad, no_grad
-from ..layers.input_layer import map_structure
+from ..utils.tree import flatten, map_structure
 from . import compile_utils
 from .data_adapter import (EpochIterator, class_weight_to_sample_weights, train_validation_split,
                            unpack_x_y_sample_weight)
@@ -345,9 +345,9 @@ class _Value:
 
 
 def _batch_size(x):
-    while isinstance(x, (list, tuple, dict)):
-        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
-    return x.shape[0] if getattr(x, "ndim", 0) else 1
+    """The number of samples in a batch: the leading size of its first array."""
+    first = flatten(x)[0]
+    return first.shape[0] if getattr(first, "ndim", 0) else 1
 
 
 def _to_numpy(value):
@@ -355,12 +355,10 @@ def _to_numpy(value):
 
 
 def _concatenate(batches):
-    first = batches[0]
-    if isinstance(first, dict):
-        return {k: _concatenate([b[k] for b in batches]) for k in first}
-    if isinstance(first, (list, tuple)):
-        return type(first)(_concatenate([b[i] for b in batches]) for i in range(len(first)))
-    return numpy.concatenate(batches, axis=0) if len(batches) > 1 else batches[0]
+    """The batches' outputs joined along the batch axis, leaf by leaf."""
+    if len(batches) == 1:
+        return batches[0]
+    return map_structure(lambda *leaves: numpy.concatenate(leaves, axis=0), *batches)
 
 
 def _should_eval(epoch, validation_freq):
