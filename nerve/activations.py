@@ -159,38 +159,49 @@ _NAMES = {fn: name for name, fn in ALL_OBJECTS.items() if name == fn.__name__}
 
 
 def serialize(activation):
-    """A built-in activation's name (as Keras writes it); a Layer or object with get_config as a dict."""
+    """How a layer's config stores ``activation``, as Keras writes it.
+
+    A built-in gives its name ("relu"); a function registered with
+    ``@nerve.saving.register_keras_serializable`` gives ``{"module", "class_name": "function",
+    "config": "package>name", "registered_name"}``; an object with ``get_config`` (a layer such as
+    ``LeakyReLU``) gives its class/config dict.
+    """
+    from .saving.object_registry import get_custom_objects, get_registered_name
+    from .saving.serialization import serialize_keras_object
     if activation is None:
         return "linear"
     name = _NAMES.get(activation)
     if name is not None:
         return name
-    if hasattr(activation, "get_config"):
-        return {"module": type(activation).__module__, "class_name": type(activation).__name__,
-                "config": activation.get_config(), "registered_name": None}
     function_name = getattr(activation, "__name__", None)
     if function_name in ALL_OBJECTS and ALL_OBJECTS[function_name] is activation:
         return function_name
+    if hasattr(activation, "get_config") or get_custom_objects().get(get_registered_name(activation)) is activation:
+        return serialize_keras_object(activation)
     raise ValueError(
         f"activations.serialize: cannot serialize activation {activation!r}; use a built-in name "
-        f"({sorted(ALL_OBJECTS)}) or an object with get_config()"
+        f"({sorted(ALL_OBJECTS)}), a function registered with @nerve.saving.register_keras_serializable(), "
+        "or an object with get_config()"
     )
 
 
 def deserialize(config, custom_objects=None):
-    """The activation a name or a ``serialize`` dict describes."""
-    if isinstance(config, dict):
-        name = config.get("class_name")
-        if name == "function":
-            return get(config.get("config"))
-        cls = (custom_objects or {}).get(name)
-        if cls is None:
-            from . import layers
-            cls = getattr(layers, name, None)
-        if cls is None:
-            raise ValueError(f"activations.deserialize: unknown activation {config!r}")
-        return cls.from_config(config.get("config") or {})
-    return get(config)
+    """The activation a name or a ``serialize`` dict describes: a built-in or registered function,
+    or a layer (``LeakyReLU``...), looked up through the gate of ``nerve.saving`` (never imported)."""
+    from .saving.object_registry import nerve_objects
+    from .saving.serialization import deserialize_keras_object
+    if isinstance(config, str):
+        from .saving.object_registry import get_registered_object
+        found = get_registered_object(config, custom_objects, ALL_OBJECTS)
+        if found is None:
+            raise ValueError(f"activations.deserialize: unknown activation {config!r}; expected one of "
+                             f"{sorted(ALL_OBJECTS)} or a registered function")
+        return found
+    if not isinstance(config, dict):
+        raise ValueError(f"activations.deserialize: unknown activation {config!r:.200}")
+    allowed = {**nerve_objects("layers"), **ALL_OBJECTS}
+    return deserialize_keras_object(config, custom_objects=custom_objects, module_objects=allowed,
+                                    printable_module_name="activations.deserialize")
 
 
 def get(identifier):
@@ -200,7 +211,8 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        fn = ALL_OBJECTS.get(identifier)
+        from .saving.object_registry import get_registered_object
+        fn = get_registered_object(identifier, module_objects=ALL_OBJECTS)
         if fn is None:
             raise ValueError(f"activations.get: unknown activation {identifier!r}; expected one of "
                              f"{sorted(ALL_OBJECTS)}")

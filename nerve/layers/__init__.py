@@ -1,7 +1,8 @@
 """nerve.layers: Keras layers, a module per family."""
 
 from .layer import InputSpec, Layer  # noqa: F401
-from .input_layer import Input, InputLayer, KerasTensor  # noqa: F401
+from .input_layer import Input, InputLayer  # noqa: F401
+from .symbolic import KerasTensor  # noqa: F401
 from .core import Activation, Dense, Embedding, Identity, Lambda  # noqa: F401
 from .activations import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax  # noqa: F401
 from .base_conv import BaseConv  # noqa: F401
@@ -47,19 +48,22 @@ SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2
 
 
 def serialize(layer):
-    """A layer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
-            "registered_name": None}
+    """A layer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``
+    (plus ``build_config`` once built), nested objects serialized, valid JSON."""
+    from ..saving.serialization import serialize_keras_object
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layers.serialize: expected a Layer, received {layer!r:.200}")
+    return serialize_keras_object(layer)
 
 
 def deserialize(config, custom_objects=None):
-    """The layer a ``serialize`` dict describes (classes looked up among nerve's layers, then
-    ``custom_objects``, then every registered Layer subclass)."""
-    from .layer import get_registered_layer
-    name = config.get("class_name") if isinstance(config, dict) else None
-    if name is None:
-        raise ValueError(f"layers.deserialize: expected a dict with 'class_name', received {config!r}")
-    cls = (custom_objects or {}).get(name) or get_registered_layer(name)
-    if cls is None:
-        raise ValueError(f"layers.deserialize: unknown layer class {name!r}; pass it in custom_objects")
-    return cls.from_config(config.get("config") or {})
+    """The layer a ``serialize`` dict describes, through the same gate as ``load_model`` (nerve's
+    layers, registered classes and ``custom_objects`` only; no Lambda unless safe_mode=False)."""
+    from ..saving.serialization import deserialize_keras_object
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"layers.deserialize: expected a dict with 'class_name', received {config!r:.200}")
+    layer = deserialize_keras_object(config, custom_objects=custom_objects,
+                                     printable_module_name="layers.deserialize", kind="layer")
+    if not isinstance(layer, Layer):
+        raise ValueError(f"layers.deserialize: {config['class_name']!r:.80} is not a layer class")
+    return layer

@@ -1,6 +1,5 @@
 """Core layers: Dense, Activation, Identity, Lambda, Embedding."""
 
-import importlib
 import inspect
 
 from .. import activations, constraints, initializers, ops, regularizers
@@ -221,10 +220,8 @@ class Lambda(Layer):
                     "or a nested function, which nerve cannot rebuild from a config (it never stores "
                     "code); define it at module level, or rebuild the layer in code"
                 )
-            target = importlib.import_module(function["module"])
-            for part in function["config"].split("."):
-                target = getattr(target, part)
-            function = target
+            from ..saving.object_registry import resolve_lambda_function
+            function = resolve_lambda_function(function, config.get("name"))
         return cls(function, **config)
 
 

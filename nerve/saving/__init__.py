@@ -1,5 +1,6 @@
 """nerve.saving: whole-model files (``.nerve``), weights files, and object (de)serialization."""
 
+from .object_registry import DeserializationError  # noqa: F401
 from .serialization import (  # noqa: F401
     CustomObjectScope, custom_object_scope, deserialize_keras_object, get_custom_objects,
     get_registered_name, get_registered_object, register_keras_serializable, register_nerve_serializable,

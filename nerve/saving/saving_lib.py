@@ -25,6 +25,7 @@ import zipfile
 
 from ..layers.layer import Layer, snake_case
 from ..utils.file_utils import atomic_write
+from .object_registry import safe_mode_scope
 from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
 
 MODEL_SUFFIXES = (".nerve", ".keras")
@@ -234,7 +235,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         filepath: a ``.nerve`` (or ``.keras``) file written by nerve.
         custom_objects: name -> class or function, for custom layers, losses, metrics.
         compile: restore the compile config and optimizer state (True) or return it uncompiled.
-        safe_mode: accepted for Keras compatibility; loading is always safe (no code is run).
+        safe_mode: True (default) refuses objects that hold Python code (Lambda) at any depth.
+            False lets them through: only for a file you trust completely. Only this argument
+            decides: nothing in the file can change it.
 
     Raises:
         ValueError: naming the file and the problem, for any missing, corrupt or mismatched content.
@@ -249,7 +252,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         raise _fail(filepath, f"'{CONFIG}' does not describe a model (no class_name/config)")
     config = dict(config)
     compile_config = config.pop("compile_config", None)
-    with custom_object_scope(custom_objects or {}):
+    with safe_mode_scope(safe_mode), custom_object_scope(custom_objects or {}):
         try:
             model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
         except (ValueError, TypeError, KeyError, IndexError) as err:

@@ -18,87 +18,17 @@ Example:
     ...         return {**super().get_config(), "factor": self.factor}
 """
 
-import contextlib
-import importlib
 import inspect
 
 from .. import backend
-
-_GLOBAL_CUSTOM_OBJECTS = {}      # "package>name" -> class or function
-_GLOBAL_CUSTOM_NAMES = {}        # class or function -> "package>name"
-_scopes = []                     # custom_object_scope stack: dicts name -> object
-
-# Namespaces a serialized object may name as its module; each is searched by attribute only.
-_NAMESPACES = ("layers", "models", "losses", "metrics", "optimizers", "initializers",
-               "regularizers", "constraints", "activations", "callbacks")
-
-
-# ---- registration -------------------------------------------------------------------------
-
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator: make a class or function findable when a saved model names it.
-
-    Args:
-        package: a namespace for the name ("Custom" by default).
-        name: the name to register under (the class or function name by default).
-
-    Returns:
-        the decorator, which returns the object unchanged.
-    """
-    if package is None or ">" in str(package):
-        raise ValueError(f"register_keras_serializable: `package` may not contain '>', received {package!r}")
-
-    def decorator(obj):
-        registered = f"{package}>{name or obj.__name__}"
-        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise ValueError(
-                f"register_keras_serializable: class {obj.__name__} must implement get_config() "
-                "to be serializable"
-            )
-        _GLOBAL_CUSTOM_OBJECTS[registered] = obj
-        _GLOBAL_CUSTOM_NAMES[obj] = registered
-        return obj
-    return decorator
-
+from .object_registry import (  # noqa: F401  (registration lives with the gate; re-exported here)
+    CustomObjectScope, DeserializationError, custom_object_scope, get_custom_objects, get_registered_name,
+    get_registered_object, instantiate, nested, register_keras_serializable, resolve, safe_mode_scope,
+)
 
 register_nerve_serializable = register_keras_serializable
 
-
-def get_registered_name(obj):
-    """The name ``obj`` is registered under ("package>name"), or its own name."""
-    return _GLOBAL_CUSTOM_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
-
-
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    """The object registered as ``name``, searched in scopes, ``custom_objects``, then the registry."""
-    for scope in reversed(_scopes):
-        if name in scope:
-            return scope[name]
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _GLOBAL_CUSTOM_OBJECTS:
-        return _GLOBAL_CUSTOM_OBJECTS[name]
-    if module_objects and name in module_objects:
-        return module_objects[name]
-    return None
-
-
-def get_custom_objects():
-    """The global registry (a live dict: "package>name" -> object)."""
-    return _GLOBAL_CUSTOM_OBJECTS
-
-
-@contextlib.contextmanager
-def custom_object_scope(custom_objects):
-    """Make ``custom_objects`` (name -> class or function) visible to deserialization in a block."""
-    _scopes.append(dict(custom_objects or {}))
-    try:
-        yield
-    finally:
-        _scopes.pop()
-
-
-CustomObjectScope = custom_object_scope
+_NUMPY_KINDS = "biufc"          # the dtypes a "__numpy__" value may have: no object arrays
 
 
 # ---- serialize ----------------------------------------------------------------------------
@@ -120,12 +50,12 @@ def serialize_keras_object(obj):
         return {
             "module": obj.__module__,
             "class_name": "function",
-            "config": obj.__name__,
-            "registered_name": _GLOBAL_CUSTOM_NAMES.get(obj, obj.__name__),
+            "config": get_registered_name(obj),
+            "registered_name": get_registered_name(obj),
         }
     if inspect.isclass(obj):
         return {"module": obj.__module__, "class_name": "type", "config": obj.__name__,
-                "registered_name": _GLOBAL_CUSTOM_NAMES.get(obj, obj.__name__)}
+                "registered_name": get_registered_name(obj)}
     if not hasattr(obj, "get_config"):
         raise TypeError(
             f"serialize_keras_object: cannot serialize {obj!r} of type {type(obj).__name__}: "
@@ -136,7 +66,7 @@ def serialize_keras_object(obj):
         "module": cls.__module__,
         "class_name": cls.__name__,
         "config": serialize_keras_object(obj.get_config()),
-        "registered_name": _GLOBAL_CUSTOM_NAMES.get(cls),
+        "registered_name": None if cls.__module__.split(".")[0] == "nerve" else get_registered_name(cls),
     }
     if getattr(obj, "built", False) and hasattr(obj, "get_build_config"):
         build_config = obj.get_build_config()
@@ -145,91 +75,106 @@ def serialize_keras_object(obj):
     return result
 
 
-# ---- deserialize --------------------------------------------------------------------------
+# ---- deserialize: the gate's entry point --------------------------------------------------
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module_objects=None,
+                             printable_module_name="deserialize_keras_object", kind=None, **kwargs):
     """The object described by ``config`` (the output of :func:`serialize_keras_object`).
 
-    Classes are looked up, never imported by a name from ``config`` (see the module docstring).
-    ``safe_mode`` is accepted for Keras compatibility; nerve is always safe: it refuses the Python
-    code of ``Lambda`` layers whatever its value.
+    This is the gate every config read from a file goes through (``load_model``,
+    ``model_from_json``, ``layers.deserialize``, every family's ``deserialize``, and the
+    objects nested in them, whatever their depth). Classes and functions are looked up in
+    allow-lists (:func:`nerve.saving.object_registry.resolve`), never imported by a name from
+    ``config``; a code-holding object (``Lambda``) is refused unless the *caller* passes
+    ``safe_mode=False`` (the outermost call decides; nothing in ``config`` can change it).
+
+    Args:
+        config: a primitive, list, or ``{"class_name", "config", ...}`` dict.
+        custom_objects: name -> class or function, searched before nerve's own.
+        safe_mode: False lets code-holding objects through; only for files you trust completely.
+        module_objects: restrict nerve's objects to this allow-list (a family's registry).
+        printable_module_name: how errors name the caller ("layers.deserialize").
+        kind: what errors call the object ("layer" gives "unknown layer class 'X'").
 
     Raises:
-        ValueError: an unknown class or function name, or a Lambda layer.
+        DeserializationError (a ValueError): an unknown class or function, a Lambda in safe mode,
+            or a config nested too deep.
     """
-    if config is None or isinstance(config, (bool, int, float, str)):
+    with safe_mode_scope(safe_mode), custom_object_scope(custom_objects or {}):
+        return _deserialize(config, custom_objects, module_objects,
+                            (printable_module_name, f"{kind} " if kind else ""))
+
+
+def _deserialize(config, custom_objects, module_objects, context):
+    where, kind = context
+    if config is None or isinstance(config, (bool, int, float)):
         return config
-    if isinstance(config, list):
-        return [deserialize_keras_object(c, custom_objects, safe_mode) for c in config]
+    if isinstance(config, str):
+        if module_objects is None:
+            return config
+        found = resolve(config, custom_objects=custom_objects, module_objects=module_objects)
+        if found is None:
+            raise DeserializationError(f"{where}: unknown {kind}name {config!r:.80}")
+        return found
+    if isinstance(config, (list, tuple)):
+        with nested(where):
+            return [_deserialize(c, custom_objects, module_objects, context) for c in config]
     if not isinstance(config, dict):
-        raise ValueError(f"deserialize_keras_object: expected a dict, list or primitive, received {config!r}")
+        raise DeserializationError(f"{where}: expected a dict, list or primitive, received {type(config).__name__}")
     if "class_name" not in config or "config" not in config:
-        return {k: deserialize_keras_object(v, custom_objects, safe_mode) for k, v in config.items()}
+        with nested(where):
+            return {k: _deserialize(v, custom_objects, module_objects, context) for k, v in config.items()}
     class_name, inner = config["class_name"], config["config"]
     if class_name == "__tuple__":
-        return tuple(deserialize_keras_object(v, custom_objects, safe_mode) for v in inner["value"])
+        return tuple(_deserialize(_field(inner, "value", list, where), custom_objects, module_objects, context))
     if class_name == "__numpy__":
-        import numpy
-        return numpy.asarray(inner["value"], dtype=inner["dtype"])
+        return _numpy_value(inner, where)
     if class_name in ("function", "type"):
-        return _lookup(config, custom_objects, want_function=class_name == "function")
-    if class_name == "Lambda" and get_registered_object(class_name, custom_objects) is None:
-        raise ValueError(
-            "deserialize_keras_object: refusing to deserialize a Lambda layer: its config holds "
-            "Python code, and nerve never runs code read from a file. Re-create the model in code "
-            "and use load_weights(), or replace the Lambda with a layer registered with "
-            "@nerve.saving.register_keras_serializable()"
-        )
-    cls = _lookup(config, custom_objects)
-    with custom_object_scope(custom_objects or {}):
-        if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            obj = cls.from_config(inner, custom_objects=custom_objects)
-        else:
-            obj = cls.from_config(inner)
-        build_config = config.get("build_config")
-        if build_config and not getattr(obj, "built", True) and hasattr(obj, "build_from_config"):
-            obj.build_from_config(build_config)
+        found = resolve(inner, config.get("registered_name"), config.get("module"), custom_objects,
+                        module_objects, want="function" if class_name == "function" else "class")
+        if found is None:
+            raise DeserializationError(_unknown(where, kind + class_name.replace("type", "class"), inner, config))
+        return found
+    cls = resolve(class_name, config.get("registered_name"), config.get("module"), custom_objects, module_objects)
+    if cls is None or not inspect.isclass(cls):
+        raise DeserializationError(_unknown(where, kind + "class", class_name, config))
+    obj = instantiate(cls, inner, custom_objects, name=_name_of(inner))
+    build_config = config.get("build_config")
+    if build_config and not getattr(obj, "built", True) and hasattr(obj, "build_from_config"):
+        if not isinstance(build_config, dict):
+            raise DeserializationError(f"{where}: the build_config of {class_name} must be a dict")
+        obj.build_from_config(build_config)
     return obj
 
 
-def _lookup(config, custom_objects, want_function=False):
-    """The class (or function) ``config`` names, from the registries only."""
-    class_name = config["config"] if want_function or config["class_name"] == "type" else config["class_name"]
-    registered = config.get("registered_name") or class_name
-    for name in (registered, class_name):
-        found = get_registered_object(name, custom_objects)
-        if found is not None:
-            return found
-    module = config.get("module") or ""
-    parts = module.split(".")
-    if len(parts) >= 2 and parts[0] in ("nerve", "keras") and parts[1] in _NAMESPACES:
-        found = _from_namespace(parts[1], class_name)
-        if found is not None:
-            return found
-    if not want_function:
-        from ..layers.layer import get_registered_layer
-        found = get_registered_layer(class_name)
-        if found is not None:
-            return found
-        for namespace in _NAMESPACES:
-            found = _from_namespace(namespace, class_name)
-            if inspect.isclass(found):
-                return found
-    what = "function" if want_function else "class"
-    raise ValueError(
-        f"deserialize_keras_object: unknown {what} {registered!r} (module {module!r}). "
-        f"Register it with @nerve.saving.register_keras_serializable() or pass it in "
-        f"custom_objects={{{class_name!r}: ...}}"
-    )
+def _field(inner, key, kind, where):
+    value = inner.get(key) if isinstance(inner, dict) else None
+    if not isinstance(value, kind):
+        raise DeserializationError(f"{where}: expected a {kind.__name__} under {key!r}, received {value!r:.80}")
+    return value
 
 
-def _from_namespace(namespace, name):
-    """``nerve.<namespace>.<name>`` when that package exists and has the attribute."""
+def _numpy_value(inner, where):
+    import numpy
+    dtype = _field(inner, "dtype", str, where)
     try:
-        module = importlib.import_module(f"nerve.{namespace}")
-    except ImportError:
-        return None
-    found = getattr(module, name, None)
-    if found is None or inspect.ismodule(found):
-        return None
-    return found
+        dtype = numpy.dtype(dtype)
+    except TypeError:
+        raise DeserializationError(f"{where}: unknown array dtype {dtype!r:.40}") from None
+    if dtype.kind not in _NUMPY_KINDS:
+        raise DeserializationError(f"{where}: refusing an array of dtype {dtype} (numbers and booleans only)")
+    try:
+        return numpy.asarray(inner.get("value"), dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise DeserializationError(f"{where}: a malformed array value ({err})") from None
+
+
+def _name_of(inner):
+    return inner.get("name") if isinstance(inner, dict) and isinstance(inner.get("name"), str) else None
+
+
+def _unknown(where, kind, name, config):
+    module = config.get("module")
+    return (f"{where}: unknown {kind} {name!r:.80} (module {module!r:.80}); nerve builds only its own classes "
+            f"and those registered with @nerve.saving.register_keras_serializable() or passed in "
+            f"custom_objects={{{name!r:.80}: ...}}")

@@ -7,8 +7,9 @@ identifier (None, an instance, a class, a name, a config dict, a function) resol
 rules everywhere and the errors read alike; only the registries, and what a module does with a
 plain function, differ.
 
-Classes are found by name in the registry or in ``custom_objects``, never imported by a name
-read from a config.
+Classes are found by name in the registry, in the user's registered objects or in
+``custom_objects``, never imported by a name read from a config: a dict goes through the gate of
+``nerve.saving.object_registry`` (the same allow-lists, safe mode and code refusal as ``load_model``).
 """
 
 import inspect
@@ -40,7 +41,8 @@ def lookup_name(name, registry, module, kind, custom_objects=None):
     Raises:
         ValueError: neither holds ``name``.
     """
-    found = (custom_objects or {}).get(name) or registry.get(name)
+    from ..saving.object_registry import get_registered_object
+    found = get_registered_object(name, custom_objects, registry)
     if found is None:
         raise ValueError(f"{module}.deserialize: unknown {kind} {name!r}; known: {known_names(registry)}")
     return found
@@ -69,17 +71,16 @@ def deserialize_object(config, registry, module, kind, custom_objects=None):
         ValueError: ``config`` is not a dict with a ``class_name``, or names no known class.
     """
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"{module}.deserialize: expected a dict with 'class_name', received {config!r}")
+        raise ValueError(f"{module}.deserialize: expected a dict with 'class_name', received {config!r:.200}")
+    from ..saving.object_registry import instantiate, resolve, safe_mode_scope
     name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or registry.get(name)
+    cls = resolve(name, config.get("registered_name"), config.get("module"), custom_objects, registry)
     if not inspect.isclass(cls):
         raise ValueError(
-            f"{module}.deserialize: unknown {kind} class {name!r}; known: {known_names(registry)}"
+            f"{module}.deserialize: unknown {kind} class {name!r:.80}; known: {known_names(registry)}"
         )
-    inner = config.get("config") or {}
-    if "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(inner, custom_objects=custom_objects)
-    return cls.from_config(inner)
+    with safe_mode_scope(True):              # a scope already open (a file being loaded) wins
+        return instantiate(cls, config.get("config") or {}, custom_objects, name=f"{kind} {name}")
 
 
 def get_object(identifier, registry, base_class, deserialize, module, kind, wrap_function=None):
@@ -108,7 +109,8 @@ def get_object(identifier, registry, base_class, deserialize, module, kind, wrap
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        obj = registry.get(identifier)
+        from ..saving.object_registry import get_registered_object
+        obj = get_registered_object(identifier, module_objects=registry)
     if isinstance(obj, base_class):
         return obj
     if inspect.isclass(obj) and issubclass(obj, base_class):

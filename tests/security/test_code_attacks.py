@@ -1,0 +1,229 @@
+"""A model file must never run code: crafted configs against every entry point, in a child process.
+
+Each attack is the pattern of a published Keras CVE (CVE-2024-3660, CVE-2025-1550, 9905, 9906):
+a Lambda (or a module path) hidden anywhere a config can hold an object, the pydoc.pipepager
+payload that runs a shell command, and configs that ask for safe_mode=False. They all run in one
+fresh child process (imports happen once per process, so only a fresh one shows what a load
+imported), which reports, for each attack and entry point, the error, whether the payload's
+marker file appeared and which modules the load imported.
+"""
+
+import copy
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import numpy as np
+import pytest
+from safetensors.numpy import save as save_tensors
+
+import nerve
+from nerve import layers
+
+PAYLOAD_MODULE = "pydoc"
+
+
+def _pipepager(marker):
+    """The CVE-2025-1550 payload: pydoc.pipepager(text, cmd) runs `cmd` in a shell."""
+    return {"class_name": "function", "module": PAYLOAD_MODULE, "config": "pipepager",
+            "registered_name": "pipepager"}
+
+
+def _lambda(marker):
+    return {"module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+            "config": {"name": "evil", "function": _pipepager(marker), "arguments": {"cmd": f"touch {marker}"},
+                       "output_shape": [4]}}
+
+
+def _base_model():
+    return nerve.Sequential([nerve.Input((4,)), layers.Dense(4, name="d0"), layers.Dense(2, name="d1")])
+
+
+def _config():
+    return json.loads(_base_model().to_json())
+
+
+def _dense(config, index=1):
+    return config["config"]["layers"][index]["config"]
+
+
+def attacks(marker):
+    """name -> (model config, compile config or None): each hides code or a module path somewhere."""
+    found = {}
+
+    def add(name, edit, compile_config=None):
+        config = _config()
+        edit(config)
+        found[name] = (config, compile_config)
+
+    add("top-level Lambda", lambda c: c["config"]["layers"].insert(1, _lambda(marker)))
+    add("Lambda as a Dense activation", lambda c: _dense(c).update(activation=_lambda(marker)))
+    add("Lambda as an Activation layer's activation", lambda c: c["config"]["layers"].insert(
+        1, {"class_name": "Activation", "config": {"name": "act", "activation": _lambda(marker)}}))
+    add("Lambda as an initializer", lambda c: _dense(c).update(kernel_initializer=_lambda(marker)))
+    add("Lambda as a regularizer", lambda c: _dense(c).update(kernel_regularizer=_lambda(marker)))
+    add("Lambda as a constraint", lambda c: _dense(c).update(kernel_constraint=_lambda(marker)))
+    add("Lambda as an activity regularizer", lambda c: _dense(c).update(activity_regularizer=_lambda(marker)))
+    add("Lambda in a nested Sequential", lambda c: c["config"]["layers"].insert(1, {
+        "class_name": "Sequential", "config": {"name": "inner", "layers": [
+            {"class_name": "Sequential", "config": {"name": "inner2", "layers": [_lambda(marker)]}}]}}))
+    add("module path as an activation function", lambda c: _dense(c).update(activation=_pipepager(marker)))
+    add("module path as an activation class", lambda c: _dense(c).update(
+        activation={"module": "subprocess", "class_name": "Popen", "config": {"args": ["touch", marker]}}))
+    add("module path as a layer class", lambda c: c["config"]["layers"].insert(
+        1, {"module": PAYLOAD_MODULE, "class_name": "pipepager", "config": {"cmd": f"touch {marker}"}}))
+    add("type from a module", lambda c: _dense(c).update(
+        kernel_initializer={"class_name": "type", "module": "subprocess", "config": "Popen"}))
+    add("nerve module function that is not allow-listed", lambda c: _dense(c).update(
+        activation={"class_name": "function", "module": "nerve.saving.object_registry",
+                    "config": "check_code_allowed"}))
+    add("builtins through a registered-name lookalike", lambda c: _dense(c).update(
+        activation={"class_name": "function", "module": "builtins", "config": "eval",
+                    "registered_name": "builtins>eval"}))
+    add("object array", lambda c: _dense(c).update(
+        kernel_initializer={"class_name": "Constant", "config": {"value": {
+            "class_name": "__numpy__", "config": {"value": [1], "dtype": "object"}}}}))
+    add("config asking for safe_mode=False (top level)", lambda c: (
+        c.update(safe_mode=False), c["config"].update(safe_mode=False),
+        c["config"]["layers"].insert(1, _lambda(marker))))
+    add("config asking for safe_mode=False (in the layer)", lambda c: c["config"]["layers"].insert(
+        1, dict(_lambda(marker), safe_mode=False, config=dict(_lambda(marker)["config"], safe_mode=False))))
+    add("config calling an unsafe switch", lambda c: c["config"]["layers"].insert(1, {
+        "class_name": "Activation", "config": {"name": "switch", "activation": {
+            "class_name": "function", "module": "keras.config", "config": "enable_unsafe_deserialization"}}}))
+    add("module path as a loss", lambda c: None, {
+        "optimizer": "adam", "loss": _pipepager(marker), "metrics": None})
+    add("module path as a metric", lambda c: None, {
+        "optimizer": "adam", "loss": "mse", "metrics": [_pipepager(marker)]})
+    add("Lambda as a learning-rate schedule", lambda c: None, {
+        "optimizer": {"class_name": "Adam", "config": {"learning_rate": _lambda(marker)}}, "loss": "mse"})
+    add("module path as an optimizer", lambda c: None, {
+        "optimizer": {"module": "subprocess", "class_name": "Popen", "config": {"args": ["touch", marker]}},
+        "loss": "mse"})
+    return found
+
+
+def _write_model(path, config, compile_config):
+    config = dict(config, compile_config=compile_config)
+    weights = {}
+    model = _base_model()
+    from nerve.saving.saving_lib import weight_paths
+    weights = {p: v.numpy() for p, v in weight_paths(model).items()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"format": "nerve-model", "safe_mode": False}))
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.safetensors", save_tensors(weights))
+    path.write_bytes(buffer.getvalue())
+
+
+CHILD = textwrap.dedent("""
+    import json, os, sys
+    import numpy as np
+    import nerve
+    cases, marker = json.load(open(sys.argv[1])), sys.argv[2]
+    # warm up: a legitimate load imports whatever nerve needs, so later imports are the attacks'
+    nerve.models.load_model(cases["__good__"]["path"])
+    results = {}
+    for name, case in cases.items():
+        for entry in ("load_model", "load_model unsafe", "model_from_json", "layers.deserialize"):
+            if not entry.startswith("load_model") and case["compile"] is not None:
+                continue                  # the compile config lives in the model file only
+            before = set(sys.modules)
+            try:
+                if entry.startswith("load_model"):
+                    model = nerve.models.load_model(case["path"], safe_mode=entry == "load_model")
+                elif entry == "model_from_json":
+                    model = nerve.models.model_from_json(json.dumps(case["config"]))
+                else:
+                    model = nerve.layers.deserialize(case["config"])
+                model.predict(np.ones((1, 4), "float32"), verbose=0)
+                if case["compile"] is not None and entry.startswith("load_model"):
+                    model.fit(np.ones((2, 4), "float32"), np.ones((2, 2), "float32"), epochs=1, verbose=0)
+                outcome = "loaded"
+            except Exception as err:
+                outcome = f"{type(err).__module__}.{type(err).__name__}: {err}"
+            imported = sorted(m for m in set(sys.modules) - before if not m.startswith("nerve"))
+            results[f"{name} | {entry}"] = {"outcome": outcome, "ran": os.path.exists(marker), "imported": imported}
+    print(json.dumps(results))
+""")
+
+
+@pytest.fixture(scope="module")
+def attack_results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("attacks")
+    marker = str(folder / "PWNED")
+    cases = {}
+    good = folder / "good.nerve"
+    _write_model(good, _config(), None)
+    cases["__good__"] = {"path": str(good), "config": _config(), "compile": None}
+    for i, (name, (config, compile_config)) in enumerate(attacks(marker).items()):
+        path = folder / f"attack_{i}.nerve"
+        _write_model(path, config, compile_config)
+        cases[name] = {"path": str(path), "config": config, "compile": compile_config}
+    (folder / "cases.json").write_text(json.dumps(cases))
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-c", CHILD, str(folder / "cases.json"), marker],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    if os.environ.get("NERVE_SHOW_ATTACKS"):
+        for name, result in results.items():
+            print(f"{name}: {result['outcome'][:160]}")
+    return results, marker
+
+
+def test_the_good_file_loads(attack_results):
+    results, _ = attack_results
+    assert results["__good__ | load_model"]["outcome"] == "loaded"
+    assert results["__good__ | model_from_json"]["outcome"] == "loaded"
+    assert results["__good__ | layers.deserialize"]["outcome"] == "loaded"
+
+
+@pytest.mark.parametrize("name", list(attacks("/nonexistent")))
+def test_attack_is_refused_and_nothing_runs_or_is_imported(attack_results, name):
+    results, marker = attack_results
+    entries = {k.split(" | ")[1]: v for k, v in results.items() if k.split(" | ")[0] == name}
+    assert entries, f"no result for {name}"
+    for entry, result in entries.items():
+        assert not result["ran"], f"{name} via {entry}: the payload RAN"
+        assert result["imported"] == [], f"{name} via {entry}: imported {result['imported']}"
+        if entry == "load_model unsafe" and "Lambda" in name and "nested" not in name.lower():
+            # safe_mode=False lets a Lambda through, but its function is still only looked up among
+            # modules already imported: pydoc is not, so it is refused and nothing is imported
+            assert "pipepager" in result["outcome"] or "Lambda" in result["outcome"], result["outcome"]
+        assert result["outcome"] != "loaded", f"{name} via {entry} loaded"
+        assert result["outcome"].startswith(("nerve.", "builtins.ValueError", "builtins.TypeError")), result
+        if entry.startswith("load_model"):
+            assert "attack_" in result["outcome"], f"the error does not name the file: {result['outcome']}"
+    assert not os.path.exists(marker)
+
+
+def test_safe_mode_cannot_be_lowered_from_inside():
+    """A nested deserialize asking for safe_mode=False inside a safe load stays safe (the outer wins)."""
+    from nerve.saving import object_registry, serialization
+    with object_registry.safe_mode_scope(True):
+        with pytest.raises(ValueError, match="refusing to deserialize Lambda"):
+            serialization.deserialize_keras_object(_lambda("/nonexistent"), safe_mode=False)
+    with pytest.raises(ValueError, match="refusing to deserialize Lambda"):
+        layers.deserialize(_lambda("/nonexistent"))
+    assert object_registry.safe_mode_state() is None
+
+
+def test_unsafe_mode_from_the_caller_admits_a_lambda_of_a_registered_function():
+    @nerve.saving.register_keras_serializable(package="SecurityTests")
+    def triple(x):
+        return x * 3
+
+    config = copy.deepcopy(_lambda("/nonexistent"))
+    config["config"]["function"] = {"class_name": "function", "module": __name__, "config": "triple",
+                                    "registered_name": "SecurityTests>triple"}
+    config["config"]["arguments"] = {}
+    with pytest.raises(ValueError, match="refusing"):
+        nerve.saving.deserialize_keras_object(config)
+    layer = nerve.saving.deserialize_keras_object(config, safe_mode=False)
+    np.testing.assert_allclose(layer(np.ones((1, 4), "float32")).numpy(), 3 * np.ones((1, 4)))
