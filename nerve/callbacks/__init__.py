@@ -1,6 +1,7 @@
 """nerve.callbacks: hooks into ``fit`` / ``evaluate`` / ``predict``, with Keras 3's names and arguments."""
 
-from .callback import Callback, CallbackList, LambdaCallback
+from .callback import Callback, LambdaCallback
+from .callback_list import CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
