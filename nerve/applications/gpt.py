@@ -269,3 +269,9 @@ def _sample(logits, temperature, top_k, rng):
     p /= p.sum(axis=-1, keepdims=True)
     u = rng.random((len(p), 1))
     return numpy.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[-1] - 1).astype("int32")
+
+
+def shakespeare_char_gpt(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, **kwargs):
+    """The GPT of nanoGPT's shakespeare_char CPU recipe: 4 layers, 4 heads, 128 wide, block 64
+    (804,096 parameters with its 65-character vocabulary); ``nerve train gpt`` builds it."""
+    return GPT(vocab_size, block_size, n_layer, n_head, n_embd, dropout=dropout, **kwargs)

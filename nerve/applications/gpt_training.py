@@ -147,3 +147,51 @@ def plot_loss_curve(train_loss, evals, path):
     axes.legend()
     axes.grid(alpha=0.3)
     save(figure, path)
+
+
+def train_from_cli(args, parser):
+    """``nerve train gpt --dataset tinyshakespeare ...``: pretrain, then write the run folder."""
+    from .. import utils
+    from .gpt import GPT
+    if args.dataset != "tinyshakespeare":
+        parser.error(f"gpt trains on a text corpus (--dataset tinyshakespeare), not {args.dataset!r}")
+    if args.modern or args.augment or args.epochs is not None:
+        parser.error("gpt takes --iters, not --epochs, and no --modern/--augment")
+    if args.optimizer not in ("adam", "adamw") or args.schedule != "cosine":
+        parser.error("gpt trains with nanoGPT's AdamW and warm-up + cosine schedule (no --optimizer/--schedule)")
+    seed = 1337 if args.seed is None else args.seed
+    utils.set_random_seed(seed)
+    train_ids, val_ids, tokenizer = encode_corpus(args.dataset)
+    if args.limit:
+        train_ids = train_ids[:args.limit]
+    batch_size, lr = args.batch_size or 12, args.lr or 1e-3
+    model = GPT(tokenizer.vocabulary_size, args.block_size, args.n_layer, args.n_head, args.n_embd,
+                dropout=args.dropout, tokenizer=tokenizer)
+    out = args.out or os.path.join("runs", f"gpt_{args.dataset}")
+    print(f"nerve: training gpt ({args.n_layer} layers, {args.n_head} heads, {args.n_embd} wide, block "
+          f"{args.block_size}) on {args.dataset}: {len(train_ids):,} training and {len(val_ids):,} validation "
+          f"characters, {args.iters} iterations of batch {batch_size}, AdamW lr={lr:g}", flush=True)
+    results = pretrain(model, train_ids, val_ids, iters=args.iters, batch_size=batch_size,
+                       eval_interval=args.eval_interval, eval_batches=args.eval_batches, seed=seed,
+                       log=lambda line: print(line, flush=True), lr=lr, min_lr=lr / 10)
+    settings = {"model": "gpt", "dataset": args.dataset, "iters": args.iters, "batch_size": batch_size,
+                "block_size": args.block_size, "n_layer": args.n_layer, "n_head": args.n_head,
+                "n_embd": args.n_embd, "dropout": args.dropout, "learning_rate": lr, "seed": seed,
+                "eval_batches": args.eval_batches}
+    metrics = write_run(out, model, results, settings)
+    print(f"validation loss {metrics['val_loss']:.4f} ({args.eval_batches} batches of {batch_size}x"
+          f"{args.block_size}) after {args.iters} iterations, trained in {metrics['train_seconds']:.0f} s")
+    print(f"wrote {os.path.join(out, 'model.nerve')}, {os.path.join(out, 'metrics.json')}, "
+          f"{os.path.join(out, 'loss.png')}")
+
+
+def generate_from_cli(model, args):
+    """``nerve generate RUN/model.nerve --prompt ... --tokens N``: the prompt and its continuation.
+
+    Printed to stdout; with ``--out FILE`` also written there atomically (a run never leaves half a file).
+    """
+    text = model.generate(args.prompt, args.tokens, temperature=args.temperature, top_k=args.top_k, seed=args.seed)
+    if args.out:
+        with atomic_write(args.out, "w") as f:
+            f.write(text)
+    print(text)
