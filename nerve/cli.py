@@ -5,6 +5,7 @@
     nerve train lenet5 --modern --dataset mnist --epochs 3 --out runs/demo
     nerve evaluate runs/demo/model.nerve --dataset mnist
     nerve predict runs/demo/model.nerve digit.png
+    nerve rl CartPole-v1 --algorithm dqn --seed 0   train an agent (nerve.rl); --play MODEL evaluates one
 
 ``train`` writes to its run folder the model (``model.nerve``), the per-epoch log
 (``history.csv``), the test figures (``metrics.json``) and pictures: training curves,
@@ -322,6 +323,9 @@ def build_parser():
     p.add_argument("--invert", action="store_true",
                    help="invert the pixels (dark digits on light paper -> MNIST's light on dark)")
     p.set_defaults(run=cmd_predict, parser=p)
+
+    from .rl.command import add_parser as add_rl_parser
+    add_rl_parser(commands)                        # nerve rl ENV_ID --algorithm ... | --play MODEL
     return parser
 
 
