@@ -7,6 +7,8 @@ a layer's config. The functions themselves are thin wrappers over ``nerve.ops``
 (each with its analytic backward there) with Keras's arguments and defaults.
 """
 
+import inspect
+
 from . import ops
 
 
@@ -161,12 +163,11 @@ _NAMES = {fn: name for name, fn in ALL_OBJECTS.items() if name == fn.__name__}
 def serialize(activation):
     """How a layer's config stores ``activation``, as Keras writes it.
 
-    A built-in gives its name ("relu"); a function registered with
-    ``@nerve.saving.register_keras_serializable`` gives ``{"module", "class_name": "function",
-    "config": "package>name", "registered_name"}``; an object with ``get_config`` (a layer such as
+    A built-in gives its name ("relu"); another function gives ``{"module", "class_name":
+    "function", "config": its registered name ("package>name" when registered with
+    ``@nerve.saving.register_keras_serializable``, else its own name), "registered_name"}``; an object with ``get_config`` (a layer such as
     ``LeakyReLU``) gives its class/config dict.
     """
-    from .saving.object_registry import get_custom_objects, get_registered_name
     from .saving.serialization import serialize_keras_object
     if activation is None:
         return "linear"
@@ -176,7 +177,9 @@ def serialize(activation):
     function_name = getattr(activation, "__name__", None)
     if function_name in ALL_OBJECTS and ALL_OBJECTS[function_name] is activation:
         return function_name
-    if hasattr(activation, "get_config") or get_custom_objects().get(get_registered_name(activation)) is activation:
+    if hasattr(activation, "get_config") or inspect.isfunction(activation):
+        # a function: {"class_name": "function", "config": its registered name}; loading finds it
+        # only if registered or passed in custom_objects (as Keras)
         return serialize_keras_object(activation)
     raise ValueError(
         f"activations.serialize: cannot serialize activation {activation!r}; use a built-in name "

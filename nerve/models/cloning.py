@@ -32,10 +32,12 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         originals = {layer.name: layer for layer in model._layers}
 
         def make_layer(layer_config):
-            original = originals[layer_config["config"]["name"]]
+            # the functional config's own "name": a custom get_config() may leave "name" out
+            original = originals[layer_config.get("name") or layer_config["config"]["name"]]
             return _clone_layer(original) if _is_input_layer(original) else clone(original)
         return functional_from_config(type(model), model.get_config(), make_layer=make_layer)
-    return deserialize_keras_object(serialize_keras_object(model))
+    # as Keras: the model's own class is trusted here (it is in memory, not read from a file)
+    return deserialize_keras_object(serialize_keras_object(model), custom_objects={type(model).__name__: type(model)})
 
 
 def _is_input_layer(layer):
