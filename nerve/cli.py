@@ -22,6 +22,7 @@ import time
 from .utils.file_utils import atomic_write
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
+TEXT_DATASETS = ("tinyshakespeare",)          # for language models (gpt)
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
 DEFAULTS = {"optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
 DEFAULTS_TRAIN = {"epochs": 5, "batch_size": 64}   # when the model's recipe names none
@@ -83,6 +84,12 @@ def cmd_summary(args, parser):
 
 def cmd_train(args, parser):
     builder = _builder(args.model, parser)
+    if args.model.lower() == "gpt":              # a language model: nanoGPT's loop and run folder
+        from .applications import gpt_training
+        gpt_training.train_from_cli(args, parser)
+        return
+    if args.dataset in TEXT_DATASETS:
+        parser.error(f"{args.dataset} is a text corpus: it trains gpt, not {args.model}")
     if args.modern and args.model.lower() != "lenet5":
         parser.error("--modern applies to lenet5 only")
     from . import applications, callbacks, layers, utils
@@ -290,7 +297,7 @@ def build_parser():
 
     p = commands.add_parser("train", help="train a built-in model on a dataset and write a run folder")
     p.add_argument("model", metavar="MODEL", help="a built-in model (see `nerve models`)")
-    p.add_argument("--dataset", required=True, choices=DATASETS)
+    p.add_argument("--dataset", required=True, choices=DATASETS + TEXT_DATASETS)
     p.add_argument("--epochs", type=_positive_int, default=None, help="default: the model's recipe")
     p.add_argument("--batch-size", type=_positive_int, default=None, help="default: the model's recipe")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
@@ -307,6 +314,15 @@ def build_parser():
                    help="train on the first N training samples only (quick runs)")
     p.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/MODEL_DATASET)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar, 2: a line per epoch")
+    g = p.add_argument_group("gpt (nanoGPT's shakespeare_char CPU recipe by default)")
+    g.add_argument("--iters", type=_positive_int, default=2000, help="training iterations (default 2000)")
+    g.add_argument("--block-size", type=_positive_int, default=64, help="context length (default 64)")
+    g.add_argument("--n-layer", type=_positive_int, default=4, help="transformer blocks (default 4)")
+    g.add_argument("--n-head", type=_positive_int, default=4, help="attention heads (default 4)")
+    g.add_argument("--n-embd", type=_positive_int, default=128, help="width (default 128)")
+    g.add_argument("--dropout", type=_fraction, default=0.0, help="dropout rate (default 0)")
+    g.add_argument("--eval-interval", type=_positive_int, default=250, help="iterations between validation estimates")
+    g.add_argument("--eval-batches", type=_positive_int, default=200, help="batches per validation estimate")
     p.set_defaults(run=cmd_train, parser=p)
 
     p = commands.add_parser("evaluate", help="test a saved model on a dataset's test set")
@@ -347,6 +363,13 @@ def _positive_float(text):
     value = _number(text, float)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, received {text}")
+    return value
+
+
+def _non_negative_float(text):
+    value = _number(text, float)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {text}")
     return value
 
 

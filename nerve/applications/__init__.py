@@ -5,7 +5,7 @@ the short names the ``nerve`` command uses (``nerve models`` lists them) to buil
 """
 
 from . import gpt_training
-from .gpt import GPT
+from .gpt import GPT, shakespeare_char_gpt
 from .lenet import LeNet5
 from .mlp import MLP
 from .registry import describe, get, names, recipe, register
@@ -18,5 +18,7 @@ register("mlp", MLP, "multilayer perceptron 784-256-256-10, 269,322 params",
          recipe={"epochs": 5, "batch_size": 64, "lr": 1e-3})
 register("simple_cnn", SimpleCNN, "Keras's MNIST convnet: 2 conv + dropout, 34,826 params",
          recipe={"epochs": 8, "batch_size": 128, "lr": 3e-3})
+register("gpt", shakespeare_char_gpt, "GPT (nanoGPT) for characters: 4 layers, 4 heads, 128 wide, block 64, "
+         "804,096 params (nerve train gpt --dataset tinyshakespeare)", recipe={"iters": 2000, "batch_size": 12, "lr": 1e-3})
 
 __all__ = ["GPT", "gpt_training", "LeNet5", "MLP", "SimpleCNN", "describe", "get", "names", "recipe", "register"]
