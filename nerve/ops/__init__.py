@@ -12,7 +12,7 @@ from .math import (  # noqa: F401
     less_equal, log, log1p, logical_and, logical_or, maximum, minimum, multiply, negative,
     not_equal, power, sign, sqrt, square, subtract, true_divide, where,
 )
-from .linalg import dot, einsum, matmul  # noqa: F401
+from .linalg import cholesky, det, dot, eigh, einsum, inv, matmul, norm, qr, solve, svd  # noqa: F401
 from .reduction import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .shape_ops import (  # noqa: F401
     broadcast_to, concatenate, expand_dims, flatten, getitem, moveaxis, one_hot, pad, repeat, reshape,

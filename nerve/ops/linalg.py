@@ -1,15 +1,24 @@
-"""Matrix products: matmul (batched), dot and einsum.
+"""Linear algebra: matrix products (matmul, dot, einsum), det, inv, solve, norm; ``keras.ops.linalg``.
 
-Each is a Function whose backward is again a product: for Y = A @ B,
+Each product is a Function whose backward is again a product: for Y = A @ B,
 dA = dY @ Bᵀ and dB = Aᵀ @ dY; for einsum, the gradient of each operand is the
-einsum of the output gradient with the other operands.
+einsum of the output gradient with the other operands. The inverse-based rules:
+
+    Y = A⁻¹:        Ā = −Yᵀ Ȳ Yᵀ
+    X = A⁻¹ B:      B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ
+    d = det A:      Ā = d̄ · d · A⁻ᵀ
+
+The decompositions (cholesky, qr, eigh, svd) live in :mod:`nerve.ops.decompositions` and are
+re-exported here, so ``ops.linalg.svd`` is Keras's ``keras.ops.linalg.svd``.
 """
 
 from .. import backend
 from ..autodiff import Function
 from ..tensor import as_tensor
+from .decompositions import cholesky, eigh, qr, svd
+from .norms import norm
 
-__all__ = ["dot", "einsum", "matmul"]
+__all__ = ["cholesky", "det", "dot", "eigh", "einsum", "inv", "matmul", "norm", "qr", "solve", "svd"]
 
 
 class MatMul(Function):
@@ -93,3 +102,78 @@ def dot(x1, x2):
 
 def einsum(subscripts, *operands):
     return Einsum(subscripts)(*operands)
+
+
+def _square(name, x):
+    x = as_tensor(x)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name}: expected square matrices in the last two axes (..., N, N), "
+                         f"received shape {x.shape}")
+    if not backend.is_float_dtype(x.dtype):
+        raise TypeError(f"{name}: expected a floating-point input, received dtype {x.dtype}")
+    return x
+
+
+class Det(Function):
+    """d = det A;  Ā = d̄ · d · A⁻ᵀ"""
+
+    def forward(self, a):
+        self.a = a
+        self.d = backend.array_module(a).linalg.det(a)
+        return self.d
+
+    def backward(self, gd):
+        xp = backend.array_module(gd)
+        inv_t = xp.swapaxes(xp.linalg.inv(self.a), -1, -2)
+        return ((gd * self.d)[..., None, None] * inv_t,)
+
+
+def det(x):
+    """The determinant of each square matrix in the last two axes of ``x``: shape (...)."""
+    return Det()(_square("det", x))
+
+
+class Inv(Function):
+    """Y = A⁻¹;  Ā = −Yᵀ Ȳ Yᵀ"""
+
+    def forward(self, a):
+        self.y = backend.array_module(a).linalg.inv(a)
+        return self.y
+
+    def backward(self, gy):
+        yt = backend.array_module(gy).swapaxes(self.y, -1, -2)
+        return (-(yt @ gy @ yt),)
+
+
+def inv(x):
+    """The inverse of each square matrix in the last two axes of ``x``."""
+    return Inv()(_square("inv", x))
+
+
+class Solve(Function):
+    """X = A⁻¹ B;  B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ  (B a matrix (..., N, K) or a vector (..., N))"""
+
+    def forward(self, a, b):
+        xp = backend.array_module(a)
+        self.vector = b.ndim == a.ndim - 1
+        self.a = a
+        self.x = xp.linalg.solve(a, b[..., None] if self.vector else b)
+        return self.x[..., 0] if self.vector else self.x
+
+    def backward(self, gx):
+        xp = backend.array_module(gx)
+        gx = gx[..., None] if self.vector else gx
+        gb = xp.linalg.solve(xp.swapaxes(self.a, -1, -2), gx)
+        ga = -(gb @ xp.swapaxes(self.x, -1, -2)) if self.needs_grad[0] else None
+        return ga, (gb[..., 0] if self.vector else gb)
+
+
+def solve(a, b):
+    """X with A X = B, for square A (..., N, N) and B (..., N, K) or (..., N)."""
+    a, b = _square("solve", a), as_tensor(b)
+    n = a.shape[-1]
+    if b.ndim not in (a.ndim, a.ndim - 1) or b.shape[-1 if b.ndim == a.ndim - 1 else -2] != n:
+        raise ValueError(f"solve: b must have shape (..., {a.shape[-1]}, K) or (..., {a.shape[-1]}) for a of "
+                         f"shape {a.shape}, received {b.shape}")
+    return Solve()(a, b)
+
