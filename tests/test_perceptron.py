@@ -23,7 +23,7 @@ def test_learns_separable_gates_without_warning(gate):
     assert p.errors_[-1] == 0 and len(p.errors_) < 50           # stopped early
     assert p.weights.shape == (2,) and isinstance(p.bias, float)
     scores = p.decision_function(X)
-    np.testing.assert_array_equal(scores >= 0, np.array(GATES[gate], bool))
+    np.testing.assert_array_equal(scores > 0, np.array(GATES[gate], bool))     # fires above the threshold
 
 
 def test_xor_cannot_be_learned_and_fit_warns_with_the_accuracy():
@@ -37,14 +37,20 @@ def test_xor_cannot_be_learned_and_fit_warns_with_the_accuracy():
 
 def test_update_rule_by_hand():
     p = Perceptron(2, learning_rate=0.5)
-    p.fit(np.array([[1.0, 2.0]]), [0], epochs=1)     # step(0) = 1: a mistake, so w -= 0.5 x, b -= 0.5
-    np.testing.assert_allclose(p.weights, [-0.5, -1.0])
-    assert p.bias == -0.5
+    p.fit(np.array([[1.0, 2.0]]), [1], epochs=1)     # net 0 does not fire: a mistake, so w += 0.5 x, b += 0.5
+    np.testing.assert_allclose(p.weights, [0.5, 1.0])
+    assert p.bias == 0.5
+    q = Perceptron(2, learning_rate=0.5)
+    q.fit(np.array([[1.0, 2.0]]), [0], epochs=1)     # ... and a 0 label at net 0 is no mistake
+    np.testing.assert_allclose(q.weights, [0.0, 0.0])
 
 
-def test_predict_uses_the_step_convention_at_zero():
+def test_fires_only_above_the_threshold():
     p = Perceptron(3)
-    np.testing.assert_array_equal(p.predict(np.zeros((2, 3))), [1, 1])
+    np.testing.assert_array_equal(p.predict(np.zeros((2, 3))), [0, 0])     # net = 0: not above, no fire
+    p.fit(np.eye(3), [1, 0, 0], epochs=10)
+    np.testing.assert_array_equal(p.predict(np.eye(3)), [1, 0, 0])
+    assert p.decision_function(np.eye(3))[0] > 0
 
 
 @pytest.mark.parametrize("bad", [

@@ -1,6 +1,6 @@
 """Rosenblatt's perceptron: a linear threshold unit and its error-correcting learning rule.
 
-    y_hat = step(w . x + b)          step(z) = 1 if z >= 0 else 0
+    y_hat = fires(w . x + b)         fires(z) = 1 if z > 0 else 0   (above the threshold)
     w <- w + lr * (y - y_hat) * x    b <- b + lr * (y - y_hat)
 
 The rule changes the weights only on a mistake. If the two classes can be separated
@@ -12,7 +12,7 @@ backpropagation solves it (examples/perceptron_xor.py shows both).
 
 import warnings
 
-from .. import backend, ops
+from .. import backend
 from ..tensor import Tensor
 
 
@@ -61,7 +61,7 @@ class Perceptron:
 
     def predict(self, X):
         """The predicted class (0 or 1) of each row of X: a NumPy int array of shape (n_samples,)."""
-        return backend.to_numpy(ops.step(Tensor._wrap(self._net(self._check_inputs(X)))).data).astype("int64")
+        return backend.to_numpy(_fires(self._net(self._check_inputs(X)))).astype("int64")
 
     def fit(self, X, y, epochs=100):
         """Apply the perceptron rule sample by sample, for up to ``epochs`` passes over the data.
@@ -91,7 +91,7 @@ class Perceptron:
         for _ in range(int(epochs)):
             mistakes = 0
             for x_i, y_i in zip(X, y):      # the rule is sequential: each update sees the last
-                y_hat = ops.step(Tensor._wrap(x_i @ self._w + self._b)).data
+                y_hat = _fires(x_i @ self._w + self._b)
                 error = y_i - y_hat
                 if error:
                     self._w += lr * error * x_i
@@ -123,3 +123,8 @@ class Perceptron:
 
     def __repr__(self):
         return f"Perceptron(n_inputs={self.n_inputs}, learning_rate={self.learning_rate})"
+
+
+def _fires(net):
+    """1 where the weighted sum is above the threshold (net > 0), else 0: Rosenblatt's rule."""
+    return (net > 0).astype(net.dtype)

@@ -334,7 +334,7 @@ hard_swish = hard_silu
 
 
 def step(x):
-    """Heaviside step: 1 where x >= 0, 0 where x < 0 (the perceptron's convention: step(0) = 1).
+    """Heaviside step: 1 where x >= 0, 0 where x < 0 (step(0) = 1; the perceptron fires only above 0).
 
     Piecewise constant, so it carries no gradient: the result never requires grad.
     The result has x's float dtype (floatx() for integer input).
