@@ -59,3 +59,29 @@ def test_refuses_other_modes(tmp_path):
     with pytest.raises(ValueError, match="atomic_write: mode must be 'wb' or 'w', received 'a'"):
         with atomic_write(tmp_path / "log.csv", "a"):
             pass
+
+
+def test_temporaries_of_killed_writers_are_removed_by_the_next_write(tmp_path):
+    """A save killed with SIGKILL leaves its .part file; the next save to that path removes it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    path = tmp_path / "model.nerve"
+    path.write_bytes(b"old")
+    script = ("import sys, time\nfrom nerve.utils.file_utils import atomic_write\n"
+              "with atomic_write(sys.argv[1]) as f:\n    f.write(b'x' * 1000); f.flush(); print('ready', flush=True)\n"
+              "    time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE)
+    assert child.stdout.readline().strip() == b"ready"
+    other = tmp_path / ".other.nerve.1.x.part"          # another file's temporary: not touched
+    other.write_bytes(b"")
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    time.sleep(0.05)
+    stale = [n for n in os.listdir(tmp_path) if n.startswith(".model.nerve.")]
+    assert len(stale) == 1 and path.read_bytes() == b"old"   # the old file survived the kill
+    with atomic_write(path) as f:
+        f.write(b"new")
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.nerve", other.name])
+    assert path.read_bytes() == b"new"

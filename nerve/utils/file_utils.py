@@ -18,6 +18,10 @@ def atomic_write(path, mode="wb", encoding=None):
     removed and the exception goes on. The caller may do more with what it writes, e.g.
     hash it, and reject it by raising.
 
+    A process killed mid-write (SIGKILL, power cut) cannot remove its temporary file; the
+    temporary's name carries the writer's process id (``.<name>.<pid>.<random>.part``), and the
+    next write to the same path removes those whose process is gone, so they never accumulate.
+
     Args:
         path: the file to write (str or path-like); missing parent folders are created.
         mode: "wb" (default) or "w" for text.
@@ -37,7 +41,8 @@ def atomic_write(path, mode="wb", encoding=None):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".part", dir=folder)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
@@ -50,6 +55,38 @@ def atomic_write(path, mode="wb", encoding=None):
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def remove_stale_temporaries(path):
+    """Remove the ``atomic_write`` temporaries of ``path`` left by processes that no longer run.
+
+    Returns:
+        the names removed.
+    """
+    folder, base = os.path.split(os.path.abspath(os.fspath(path)))
+    prefix, removed = f".{base}.", []
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".part")]
+    except OSError:
+        return removed
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or _process_alive(int(pid))):
+            continue                # a save in progress (this process's other thread, or another's)
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
+            removed.append(name)
+    return removed
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True                 # exists but is another user's, or cannot tell: keep its file
+    return True
 
 
 def _fsync_folder(folder):
