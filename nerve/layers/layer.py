@@ -327,11 +327,25 @@ class Layer:
         input_shape = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
         self._maybe_build(input_shape)
         self._check_input_spec_shape(input_shape)
-        output_shape = self.compute_output_shape(input_shape)
+        if _any_symbolic((args[1:], kwargs)):       # several tensors: layer(targets, logits)
+            output_shape = self._several_inputs_output_shape(args, kwargs)
+        else:
+            output_shape = self.compute_output_shape(input_shape)
         dtype = self._symbolic_output_dtype(inputs)
         outputs = map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), output_shape)
         Node(self, args, kwargs, outputs)
         return outputs
+
+    def _several_inputs_output_shape(self, args, kwargs):
+        """Output shape(s) of a call with several tensor arguments: the layer's own
+        ``compute_output_shape`` given every positional argument's shape when it takes them all,
+        else found by running ``call`` on zeros of each argument's shape and dtype."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            shapes = [map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, a) for a in args]
+            parameters = inspect.signature(self.compute_output_shape).parameters.values()
+            if any(p.kind is p.VAR_POSITIONAL for p in parameters) or len(parameters) >= len(shapes):
+                return self.compute_output_shape(*shapes)
+        return _probe_call_output_shape(self, args, kwargs)
 
     def _symbolic_output_dtype(self, inputs):
         """The dtype of a symbolic call's outputs: the layer's for float (or several) inputs, else
@@ -380,6 +394,24 @@ def _probe_output_shape(layer, input_shape):
         probe = map_shape_structure(zeros, input_shape) if input_shape is not None else None
         with no_grad(), _training(False):
             out = layer.call(probe, **({"training": False} if layer._call_takes_training else {}))
+        results.append(map_structure(lambda t: tuple(t.shape), out))
+    return map_shape_structure(_merge_shape, *results)
+
+
+def _probe_call_output_shape(layer, args, kwargs):
+    """``_probe_output_shape`` for a call with several tensor arguments: every KerasTensor among
+    ``args`` and ``kwargs`` becomes zeros of its dtype, unknown sizes 2 and then 3."""
+    results = []
+    for fill in (2, 3):
+        def zeros(t):
+            if not isinstance(t, KerasTensor):
+                return t
+            return Tensor._wrap(backend.xp.zeros([fill if n is None else n for n in t.shape], dtype=t.dtype))
+        probe_args, probe_kwargs = map_structure(zeros, (list(args), dict(kwargs)))
+        if layer._call_takes_training:
+            probe_kwargs["training"] = False
+        with no_grad(), _training(False):
+            out = layer.call(*probe_args, **probe_kwargs)
         results.append(map_structure(lambda t: tuple(t.shape), out))
     return map_shape_structure(_merge_shape, *results)
 
