@@ -23,7 +23,8 @@ from . import ops, utils  # noqa: F401
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "applications", "callbacks", "classic", "constraints", "datasets", "initializers",
+    "activations", "applications", "callbacks", "classic", "constraints", "datasets", "distribution", "export",
+    "initializers",
     "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "testing", "visualize",
 }
 _NAMES = {   # top-level names, as keras exposes them -> the module that defines them
