@@ -5,10 +5,8 @@ from .input_layer import Input, InputLayer  # noqa: F401
 from .symbolic import KerasTensor  # noqa: F401
 from .core import Activation, Dense, Embedding, Identity, Lambda  # noqa: F401
 from .activations import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax  # noqa: F401
-from .base_conv import BaseConv  # noqa: F401
-from .convolutional import (  # noqa: F401
-    BaseConvTranspose, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
-)
+from .convolutional import BaseConv, BaseWindowConv, Conv1D, Conv2D, Conv3D  # noqa: F401
+from .conv_transpose import BaseConvTranspose, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose  # noqa: F401
 from .depthwise import (  # noqa: F401
     BaseDepthwiseConv, BaseSeparableConv, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
 )

@@ -6,11 +6,11 @@ Separable: a depthwise convolution followed by a 1×1 convolution mixing the cha
 """
 
 from .. import constraints, initializers, ops, regularizers
-from .base_conv import _WindowConv
+from .convolutional import BaseWindowConv
 from .layer_utils import describe, positive_int
 
 
-class BaseDepthwiseConv(_WindowConv):
+class BaseDepthwiseConv(BaseWindowConv):
     """Depthwise convolution of ``rank`` spatial axes.
 
     Args:
@@ -85,7 +85,7 @@ class DepthwiseConv2D(BaseDepthwiseConv):
                          bias_regularizer, activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
 
 
-class BaseSeparableConv(_WindowConv):
+class BaseSeparableConv(BaseWindowConv):
     """Depthwise convolution then a pointwise (1×1) convolution to ``filters`` channels.
 
     Args:
