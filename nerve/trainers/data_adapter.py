@@ -186,15 +186,17 @@ class ArrayAdapter:
 
 
 class GeneratorAdapter:
-    """Batches from a Python generator or iterator (of unknown length)."""
+    """Batches from an iterator (a generator: one pass, of unknown length) or a re-iterable object
+    (``__iter__``, such as a torch DataLoader: iterated afresh each epoch, ``len()`` batches)."""
 
-    def __init__(self, generator, class_weight=None):
-        self.generator = generator
+    def __init__(self, source, class_weight=None):
+        self.source = source
+        self.reiterable = not hasattr(source, "__next__")
         self.class_weight = class_weight
-        self.num_batches = None
+        self.num_batches = len(source) if self.reiterable and hasattr(source, "__len__") else None
 
     def __iter__(self):
-        for data in self.generator:
+        for data in (iter(self.source) if self.reiterable else self.source):
             yield _prepare_batch(data, self.class_weight)
 
     def on_epoch_end(self):
@@ -240,12 +242,19 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
     if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(x, (list, tuple, dict))
                                    and not _is_array_like(x)):
         _no_extra("a generator", y, sample_weight, batch_size)
-        return GeneratorAdapter(iter(x), class_weight=class_weight)
+        return GeneratorAdapter(x, class_weight=class_weight)
     return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight)
 
 
 def _no_extra(kind, y, sample_weight, batch_size):
-    for name, value in (("y", y), ("sample_weight", sample_weight), ("batch_size", batch_size)):
+    """A source of ready batches takes no ``y`` / ``sample_weight``; a ``batch_size`` is ignored
+    with a warning, as Keras does (the source decides its batches)."""
+    if batch_size is not None:
+        warnings.warn(
+            f"batch_size={batch_size!r} is ignored: x is {kind}, which yields its batches itself.",
+            stacklevel=4,
+        )
+    for name, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
             raise ValueError(
                 f"When x is {kind}, it yields the batches itself: `{name}` must not be given "
