@@ -125,6 +125,21 @@ def zero_padding_2d(b, layer, inputs, node):
     return b.node("Pad", [inputs[0], b.constant(pads)], mode="constant")
 
 
+def shortcut_a(b, layer, inputs, node):
+    """ResNet's option-A shortcut: every s-th pixel, channels zero-padded to ``filters``."""
+    config = layer.get_config()
+    s, channels = int(config["strides"]), node.input_tensors[0].shape[-1]
+    x = inputs[0]
+    if s > 1:
+        big = numpy.iinfo(numpy.int64).max
+        x = b.node("Slice", [x, b.constant(numpy.asarray([0, 0], numpy.int64)),
+                             b.constant(numpy.asarray([big, big], numpy.int64)),
+                             b.constant(numpy.asarray([1, 2], numpy.int64)),
+                             b.constant(numpy.asarray([s, s], numpy.int64))])
+    pads = numpy.asarray([0, 0, 0, 0, 0, 0, 0, int(config["filters"]) - channels], numpy.int64)
+    return b.node("Pad", [x, b.constant(pads)], mode="constant")
+
+
 # ---- merging ----------------------------------------------------------------------------------
 def _fold(op):
     def convert(b, layer, inputs, node):
@@ -267,7 +282,7 @@ CONVERTERS = {
     "ELU": elu_layer, "Softmax": softmax_layer, "Rescaling": rescaling, "Embedding": embedding,
     "Dropout": identity, "SpatialDropout1D": identity, "SpatialDropout2D": identity, "GaussianNoise": identity,
     "GaussianDropout": identity, "AlphaDropout": identity, "ActivityRegularization": identity, "Identity": identity,
-    "Flatten": flatten, "Reshape": reshape, "ZeroPadding2D": zero_padding_2d,
+    "Flatten": flatten, "Reshape": reshape, "ZeroPadding2D": zero_padding_2d, "ShortcutA": shortcut_a,
     "Add": _fold("Add"), "Subtract": _fold("Sub"), "Multiply": _fold("Mul"), "Maximum": _fold("Max"),
     "Minimum": _fold("Min"), "Average": average, "Concatenate": concatenate,
     "Conv2D": conv_2d, "DepthwiseConv2D": depthwise_conv_2d, "Conv2DTranspose": conv_2d_transpose,

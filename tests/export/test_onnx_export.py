@@ -127,3 +127,11 @@ def test_subclassed_model_is_refused_clearly(tmp_path):
     model(np.zeros((1, 3), np.float32))
     with pytest.raises(OnnxExportError, match="no graph of layer calls"):
         nerve.export.onnx(model, tmp_path / "x.onnx")
+
+
+def test_zoo_resnet20_with_option_a_shortcuts(tmp_path):
+    from nerve.applications import ResNet20
+    model = ResNet20(input_shape=(32, 32, 3))
+    _randomize(model, seed=7)
+    x = np.random.default_rng(8).normal(size=(2, 32, 32, 3)).astype(np.float32)
+    _check(model, x, tmp_path, atol=2e-5)
