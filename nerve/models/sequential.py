@@ -80,6 +80,8 @@ class Sequential(Model):
         self._input = self._output = None
         if self._layers and isinstance(self._layers[0], InputLayer) and len(self._layers) > 1:
             self.build(self._layers[0].batch_shape)
+        elif len(self._layers) > 1 and _known_input_shape(self._layers[0]) is not None:
+            self.build(_known_input_shape(self._layers[0]))     # a model first: Keras 3 builds eagerly
 
     def build(self, input_shape=None):
         """Create the weights by calling every layer on a symbolic input of ``input_shape``."""
@@ -196,3 +198,17 @@ class Sequential(Model):
         if not model.built and shape:
             model.build(tuple(shape))
         return model
+
+
+def _known_input_shape(layer):
+    """The input shape of a first layer that knows it (a built model), else None."""
+    from .model import Model
+    if not isinstance(layer, Model) or not layer.built:
+        return None
+    try:
+        shape = layer.input_shape
+    except (AttributeError, ValueError):
+        return None
+    if isinstance(shape, tuple) and all(n is None or isinstance(n, int) for n in shape):
+        return shape
+    return None
