@@ -137,7 +137,7 @@ def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None
     7x7/2 convolution, 3x3/2 max pooling, then 3, 4, 6, 3 bottleneck blocks of 64, 128, 256, 512
     filters (expanded to 4x), the first of each stage striding by 2 (not the first stage) on its
     first 1x1 convolution and projecting its shortcut with a 1x1 convolution.
-    """ + _ARGS_DOC
+    """
     return _imagenet_resnet("ResNet50", include_top, weights, input_tensor, input_shape, pooling, classes,
                             classifier_activation, name)
 
@@ -146,7 +146,7 @@ def ResNet101(include_top=True, weights=None, input_tensor=None, input_shape=Non
               classifier_activation="softmax", name="resnet101"):
     """ResNet-101 (He et al. 2016, table 1): 44,707,176 parameters at 1000 classes, as
     keras.applications.ResNet101 (ResNet50 with 23 blocks in stage 4; the same names).
-    """ + _ARGS_DOC
+    """
     return _imagenet_resnet("ResNet101", include_top, weights, input_tensor, input_shape, pooling, classes,
                             classifier_activation, name)
 
@@ -159,7 +159,7 @@ def ResNet18(include_top=True, weights=None, input_tensor=None, input_shape=None
     7x7/2 convolution, 3x3/2 max pooling, then 2, 2, 2, 2 basic blocks (two 3x3 convolutions)
     of 64, 128, 256, 512 filters; convolutions without bias, PyTorch's batch-norm settings.
     Layers are named in Keras's scheme ("conv2_block1_1_conv", ...).
-    """ + _ARGS_DOC
+    """
     return _imagenet_resnet("ResNet18", include_top, weights, input_tensor, input_shape, pooling, classes,
                             classifier_activation, name)
 
@@ -168,9 +168,13 @@ def ResNet34(include_top=True, weights=None, input_tensor=None, input_shape=None
              classifier_activation="softmax", name="resnet34"):
     """ResNet-34 (He et al. 2016, table 1) as torchvision.models.resnet34: 21,797,672 trainable
     parameters at 1000 classes; ResNet18 with 3, 4, 6, 3 basic blocks.
-    """ + _ARGS_DOC
+    """
     return _imagenet_resnet("ResNet34", include_top, weights, input_tensor, input_shape, pooling, classes,
                             classifier_activation, name)
+
+
+for _builder in (ResNet18, ResNet34, ResNet50, ResNet101):
+    _builder.__doc__ += _ARGS_DOC
 
 
 # ---- CIFAR ResNets (section 4.2) ----------------------------------------------------------
