@@ -84,6 +84,12 @@ def cmd_summary(args, parser):
 
 def cmd_train(args, parser):
     builder = _builder(args.model, parser)
+    from .applications import generative_run
+    if generative_run.handles(args.model):       # GANs, VAE, autoencoder: their own run folder
+        if args.modern or args.augment:
+            parser.error("--modern and --augment apply to classifiers only")
+        generative_run.train(args, load_dataset(args.dataset, args.limit))
+        return
     if args.model.lower() == "gpt":              # a language model: nanoGPT's loop and run folder
         from .applications import gpt_training
         gpt_training.train_from_cli(args, parser)
@@ -161,6 +167,30 @@ def cmd_predict(args, parser):
         top = numpy.argsort(row)[::-1][:3]
         ranked = ", ".join(f"{names[i]} ({row[i]:.1%})" for i in top)
         print(f"{path}: {ranked}")
+
+
+def cmd_generate(args, parser):
+    """New samples from a saved generative model; dispatches on the kind of model in the file."""
+    from .applications import generative_run
+    from .models import load_model
+    model = load_model(_existing_file(args.model_file, parser), compile=False)
+    if generative_run.can_sample(model):            # images: a GAN or a VAE
+        args.out = args.out or "samples.png"
+        labels = _digit_labels(args.labels, args.samples, parser) if args.labels else None
+        generative_run.generate(model, args.samples, args.out, seed=args.seed, labels=labels)
+        print(f"wrote {args.out}: {args.samples} samples from {type(model).__name__} '{model.name}'")
+        return
+    parser.error(f"{args.model_file} holds a {type(model).__name__} ('{model.name}'), which does not "
+                 "generate; expected a GAN or VAE saved by nerve train")
+
+
+def _digit_labels(text, count, parser):
+    """"3" or "0,1,2": the classes a conditional GAN draws, repeated to ``count`` samples."""
+    try:
+        classes = [int(part) for part in text.split(",")]
+    except ValueError:
+        parser.error(f"--labels: expected class numbers separated by commas, received {text!r}")
+    return [classes[i % len(classes)] for i in range(count)]
 
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -314,15 +344,6 @@ def build_parser():
                    help="train on the first N training samples only (quick runs)")
     p.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/MODEL_DATASET)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar, 2: a line per epoch")
-    g = p.add_argument_group("gpt (nanoGPT's shakespeare_char CPU recipe by default)")
-    g.add_argument("--iters", type=_positive_int, default=2000, help="training iterations (default 2000)")
-    g.add_argument("--block-size", type=_positive_int, default=64, help="context length (default 64)")
-    g.add_argument("--n-layer", type=_positive_int, default=4, help="transformer blocks (default 4)")
-    g.add_argument("--n-head", type=_positive_int, default=4, help="attention heads (default 4)")
-    g.add_argument("--n-embd", type=_positive_int, default=128, help="width (default 128)")
-    g.add_argument("--dropout", type=_fraction, default=0.0, help="dropout rate (default 0)")
-    g.add_argument("--eval-interval", type=_positive_int, default=250, help="iterations between validation estimates")
-    g.add_argument("--eval-batches", type=_positive_int, default=200, help="batches per validation estimate")
     p.set_defaults(run=cmd_train, parser=p)
 
     p = commands.add_parser("evaluate", help="test a saved model on a dataset's test set")
@@ -342,6 +363,15 @@ def build_parser():
 
     from .rl.command import add_parser as add_rl_parser
     add_rl_parser(commands)                        # nerve rl ENV_ID --algorithm ... | --play MODEL
+
+    p = commands.add_parser("generate", help="draw new samples from a saved generative model")
+    p.add_argument("model_file", metavar="MODEL_FILE", help="a model saved by nerve train (dcgan, cgan, vae)")
+    p.add_argument("--samples", type=_positive_int, default=64, help="how many (default 64)")
+    p.add_argument("--out", default=None, metavar="FILE", help="the PNG grid to write (default samples.png)")
+    p.add_argument("--seed", type=int, default=None, help="the same seed draws the same samples")
+    p.add_argument("--labels", default=None, metavar="CLASSES",
+                   help="conditional GAN: the digits to draw, e.g. 7 or 0,1,2 (default: 0-9 in turn)")
+    p.set_defaults(run=cmd_generate, parser=p)
     return parser
 
 

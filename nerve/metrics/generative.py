@@ -38,7 +38,7 @@ def class_entropy(probabilities, classes=None):
     probabilities = _matrix("class_entropy", probabilities)
     counts = numpy.bincount(probabilities.argmax(axis=1), minlength=classes or probabilities.shape[1])
     p = counts[counts > 0] / counts.sum()
-    return float(-(p * numpy.log(p)).sum())
+    return float(-(p * numpy.log(p)).sum()) + 0.0      # + 0.0: one class gives 0.0, not -0.0
 
 
 def frechet_distance(features_a, features_b):
