@@ -25,7 +25,11 @@ DATASETS = ("mnist", "fashion_mnist", "cifar10")
 TEXT_DATASETS = ("tinyshakespeare",)          # for language models (gpt)
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
 DEFAULTS = {"optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
-DEFAULTS_TRAIN = {"epochs": 5, "batch_size": 64}   # when the model's recipe names none
+DEFAULTS_TRAIN = {"epochs": 5, "batch_size": 64, "augment": False}   # when the model's recipe names none
+
+
+class _Default(str):
+    """An option's default value, told apart from the same value typed on the command line."""
 
 
 # ---- data -------------------------------------------------------------------------------
@@ -55,11 +59,14 @@ def augmentation(dataset):
     """The augmentation layers ``--augment`` puts before the model (active in training only).
 
     Digits get a small rotation (bilinear) and a shift by whole pixels (nearest), so one
-    image is resampled only once and stays sharp; CIFAR-10 gets mirror images and shifts.
+    image is resampled only once and stays sharp; CIFAR-10 gets the standard augmentation of
+    He et al. 2016: mirror images and a random 32x32 crop of the image zero-padded by 4
+    (a shift by up to 4 whole pixels with zero fill).
     """
     from . import layers
     if dataset == "cifar10":
-        return [layers.RandomFlip("horizontal"), layers.RandomTranslation(0.1, 0.1, fill_mode="nearest")]
+        return [layers.RandomFlip("horizontal"),
+                layers.RandomTranslation(0.125, 0.125, fill_mode="constant", interpolation="nearest")]
     steps = [layers.RandomRotation(0.03, fill_mode="constant"),
              layers.RandomTranslation(0.1, 0.1, fill_mode="constant", interpolation="nearest")]
     if dataset == "fashion_mnist":
@@ -73,7 +80,8 @@ def cmd_models(args, parser):
     from . import applications
     width = max(len(n) for n in applications.names())
     for name in applications.names():
-        recipe = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in applications.recipe(name).items())
+        recipe = ", ".join(k if v is True else f"{k.replace('_', ' ')} {v if isinstance(v, str) else format(v, 'g')}"
+                           for k, v in applications.recipe(name).items())
         print(f"{name:<{width}}  {applications.describe(name)}" + (f" [trains with {recipe}]" if recipe else ""))
 
 
@@ -101,8 +109,13 @@ def cmd_train(args, parser):
     from . import applications, callbacks, layers, utils
     from .models import Sequential
     recipe = applications.recipe(args.model)
-    if args.optimizer != DEFAULTS["optimizer"]:
-        recipe.pop("lr", None)                   # a recipe's rate is for its optimizer only
+    if not isinstance(args.optimizer, _Default):          # named on the command line
+        if args.optimizer != recipe.get("optimizer", DEFAULTS["optimizer"]):
+            for key in ("lr", "momentum", "weight_decay"):   # a recipe's rates are for its optimizer only
+                recipe.pop(key, None)
+        recipe.pop("optimizer", None)
+    elif "optimizer" in recipe:
+        args.optimizer = recipe.pop("optimizer")
     for option, value in {**DEFAULTS_TRAIN, **recipe}.items():
         if getattr(args, option) is None:        # left out: the model's recipe, else the default
             setattr(args, option, value)
@@ -118,11 +131,16 @@ def cmd_train(args, parser):
                            name=f"{model.name}_augmented")
     n_fit = len(x_train) - int(len(x_train) * (args.validation_split or 0.0))
     steps = args.epochs * -(-n_fit // args.batch_size)
-    optimizer, lr = _optimizer(args.optimizer, args.lr, args.schedule, steps)
+    if args.momentum is not None and args.optimizer not in ("sgd", "rmsprop"):
+        parser.error(f"--momentum applies to sgd and rmsprop, not {args.optimizer}")
+    optimizer, lr = _optimizer(args.optimizer, args.lr, args.schedule, steps, args.momentum, args.weight_decay)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     print(f"nerve: training {args.model}{' (modern)' if args.modern else ''} on {args.dataset}: "
           f"{n_fit} training and {len(x_train) - n_fit} validation samples, {args.epochs} epochs, "
-          f"batch {args.batch_size}, {args.optimizer} lr={lr:g} ({args.schedule})", flush=True)
+          f"batch {args.batch_size}, {args.optimizer} lr={lr:g} ({args.schedule})"
+          + (f", momentum {args.momentum:g}" if args.momentum is not None else "")
+          + (f", weight decay {args.weight_decay:g}" if args.weight_decay is not None else "")
+          + (", augmented" if args.augment else ""), flush=True)
     log = os.path.join(out, "history.csv")
     started = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
@@ -134,7 +152,7 @@ def cmd_train(args, parser):
     results = _test_report(model, x_test, y_test)
     results.update(model=args.model, modern=bool(args.modern), dataset=args.dataset, epochs=args.epochs,
                    batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=lr, schedule=args.schedule,
-                   augment=bool(args.augment), seed=args.seed, train_samples=len(x_train),
+                   augment=bool(args.augment), momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed, train_samples=len(x_train),
                    train_seconds=round(train_seconds, 1), params=model.count_params())
     _print_report(results, train_seconds)
     with atomic_write(os.path.join(out, "metrics.json"), "w") as f:
@@ -219,13 +237,16 @@ def _existing_file(path, parser):
     return path
 
 
-def _optimizer(name, lr, schedule, steps):
-    """The optimizer ``name`` at rate ``lr`` (default: its own), constant or cosine-decayed to 0 over ``steps``."""
+def _optimizer(name, lr, schedule, steps, momentum=None, weight_decay=None):
+    """The optimizer ``name`` at rate ``lr`` (default: its own), constant or cosine-decayed to 0 over ``steps``,
+    with ``momentum`` and decoupled ``weight_decay`` when given (else the optimizer's defaults)."""
     from . import optimizers
     cls = type(optimizers.get(name))
     lr = round(float(lr if lr is not None else cls().learning_rate), 8)
     rate = optimizers.schedules.CosineDecay(lr, decay_steps=max(steps, 1)) if schedule == "cosine" else lr
-    return cls(learning_rate=rate), lr
+    extra = {key: value for key, value in (("momentum", momentum), ("weight_decay", weight_decay))
+             if value is not None}
+    return cls(learning_rate=rate, **extra), lr
 
 
 def _input_shape(model):
@@ -330,12 +351,17 @@ def build_parser():
     p.add_argument("--dataset", required=True, choices=DATASETS + TEXT_DATASETS)
     p.add_argument("--epochs", type=_positive_int, default=None, help="default: the model's recipe")
     p.add_argument("--batch-size", type=_positive_int, default=None, help="default: the model's recipe")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=_Default(DEFAULTS["optimizer"]),
+                   help="default: the model's recipe, else adam")
+    p.add_argument("--momentum", type=_fraction, default=None, help="sgd, rmsprop (default: the model's recipe)")
+    p.add_argument("--weight-decay", type=_fraction, default=None,
+                   help="decoupled: w <- w - lr*wd*w each step (default: the model's recipe)")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="learning rate (default: the model's recipe, else the optimizer's)")
     p.add_argument("--schedule", choices=("cosine", "constant"), default=DEFAULTS["schedule"],
                    help="learning rate: cosine decay to 0 over the run (default), or constant")
-    p.add_argument("--augment", action="store_true", help="random shifts, rotations and zooms in training")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random shifts, flips, rotations in training (default: the model's recipe)")
     p.add_argument("--modern", action="store_true", help="LeNet-5 with ReLU and max pooling")
     p.add_argument("--seed", type=int, default=None, help="seed for weights, shuffling and augmentation")
     p.add_argument("--validation-split", type=_fraction, default=DEFAULTS["validation_split"],
