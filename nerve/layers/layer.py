@@ -72,6 +72,7 @@ class Layer:
         self.built = False
         self.input_spec = None
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        self._init_masking()
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
@@ -236,24 +237,29 @@ class Layer:
             # the common case, kept cheap: one tensor in, no symbolic arguments
             if kwargs and _any_symbolic(tuple(kwargs.values())):
                 return self._symbolic_call(args, kwargs)
+            previous_mask = getattr(first, "_keras_mask", None)     # read before autocast copies
             if first.dtype != self.dtype and self.autocast and backend.is_float_dtype(first.dtype):
                 first = first.astype(self.dtype)
             if not self.built:
                 self._maybe_build(first.shape)
             if self.input_spec is not None:
                 self._check_input_spec_shape(first.shape)
-            return self._run((first,) + args[1:], kwargs)
+            return self._run((first,) + args[1:], kwargs, previous_mask)
         if _any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         if not args:
             raise ValueError(f"{type(self).__name__} '{self.name}': called without inputs")
+        previous_mask = _mask_structure(first)
         inputs = self._convert_inputs(first)
         self._maybe_build(_shape_of(inputs))
         self._check_input_spec(inputs)
-        return self._run((inputs,) + args[1:], kwargs)
+        return self._run((inputs,) + args[1:], kwargs, previous_mask)
 
-    def _run(self, args, kwargs):
-        """``call`` with ``training`` resolved (argument, else the enclosing call's) and passed down."""
+    def _run(self, args, kwargs, previous_mask=None):
+        """``call`` with ``training`` resolved (argument, else the enclosing call's) and passed down,
+        masks filled in from the inputs and attached to the outputs (see "masks" below)."""
+        if self._call_mask_args:
+            previous_mask = self._fill_mask_arguments(args, kwargs, previous_mask)
         training = kwargs.pop("training", None)
         if training is None:
             training = _call_context["training"]
@@ -268,6 +274,8 @@ class Layer:
             _call_context["training"] = outer
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
+        if self.supports_masking:
+            self._attach_output_masks(args[0], outputs, previous_mask)
         return outputs
 
     def _add_activity_losses(self, outputs):
@@ -355,6 +363,57 @@ class Layer:
             return input_dtype
         return self.dtype if input_dtype in ("float16", "float32", "float64") else input_dtype
 
+    # ---- masks ------------------------------------------------------------------------
+    # Keras's mask propagation. A mask is a boolean Tensor (batch, steps), True where a step is
+    # real data, riding on a tensor as ``_keras_mask`` (get_keras_mask / set_keras_mask). A layer
+    # whose ``call`` takes ``mask`` receives the mask of its one tensor argument; with several
+    # tensor arguments, argument ``name`` sends its mask to ``name_mask`` (MultiHeadAttention's
+    # query_mask/value_mask/key_mask). A layer that ``supports_masking`` (it overrides
+    # ``compute_mask``, or sets the flag) attaches ``compute_mask(inputs, previous_mask)`` to its
+    # outputs; any other layer drops the mask. Sequential and functional models need nothing
+    # more: they call their layers on real tensors, which carry the masks from layer to layer.
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's outputs given its inputs' ``mask`` (by default: the same)."""
+        return mask
+
+    def _init_masking(self):
+        if type(self).compute_mask is not Layer.compute_mask:
+            self.supports_masking = True
+        parameters = list(inspect.signature(self.call).parameters)
+        self._call_arg_names = parameters
+        self._call_mask_args = [p for p in parameters if p == "mask" or p.endswith("_mask")]
+
+    def _fill_mask_arguments(self, args, kwargs, previous_mask):
+        """Pass the inputs' masks to the mask arguments of ``call`` the caller left empty."""
+        named = dict(zip(self._call_arg_names, args))
+        named.update(kwargs)
+        tensors = {name: value for name, value in named.items()
+                   if name not in self._call_mask_args and name != "training" and _holds_tensors(value)}
+        if len(tensors) == 1:
+            targets = {"mask": next(iter(tensors.values()))}
+        else:
+            targets = {f"{name}_mask": value for name, value in tensors.items()}
+        for target, value in targets.items():
+            if target in self._call_mask_args and named.get(target) is None:
+                mask = _mask_structure(value)
+                if mask is not None:
+                    kwargs[target] = mask
+        return kwargs["mask"] if kwargs.get("mask") is not None else previous_mask
+
+    def _attach_output_masks(self, inputs, outputs, previous_mask):
+        """Keras's ``_set_mask_metadata``: ``compute_mask`` onto outputs that have no mask yet."""
+        outputs = flatten(outputs)
+        if all(get_keras_mask(t) is not None for t in outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for tensor, mask in zip(outputs, flatten(masks)):
+            if mask is not None and isinstance(tensor, Tensor) and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
+
     # ---- configuration ----------------------------------------------------------------
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
@@ -374,6 +433,33 @@ class Layer:
 
 
 # ---- helpers ----------------------------------------------------------------------------
+
+def get_keras_mask(x):
+    """The mask riding on ``x`` (a boolean Tensor), or None."""
+    return getattr(x, "_keras_mask", None)
+
+
+def set_keras_mask(x, mask):
+    """Attach ``mask`` to the Tensor ``x`` (None removes it)."""
+    if mask is not None and not isinstance(mask, Tensor):
+        mask = as_tensor(mask)
+    x._keras_mask = mask
+
+
+def _mask_structure(inputs):
+    """The masks of ``inputs`` in its nesting, or None when no leaf carries one."""
+    if isinstance(inputs, Tensor):
+        return getattr(inputs, "_keras_mask", None)
+    masks = map_structure(get_keras_mask, inputs)
+    return masks if any(m is not None for m in flatten(masks)) else None
+
+
+def _holds_tensors(value):
+    if isinstance(value, (Tensor, KerasTensor)):
+        return True
+    leaves = flatten(value) if isinstance(value, (list, tuple, dict)) and value else None
+    return bool(leaves) and all(isinstance(v, (Tensor, KerasTensor)) or v is None for v in leaves)
+
 
 def _any_symbolic(structure):
     return any(isinstance(t, KerasTensor) for t in flatten(structure))
