@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "applications", "callbacks", "classic", "constraints", "datasets", "distribution", "export",
-    "initializers",
+    "initializers", "random",
     "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "testing", "visualize",
 }
 _NAMES = {   # top-level names, as keras exposes them -> the module that defines them
