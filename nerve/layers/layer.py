@@ -118,6 +118,8 @@ class Layer:
         from .. import constraints, initializers, regularizers
         shape = tuple(shape or ())
         init = initializers.get(initializer)
+        from ..saving.tensor_file import check_weight_allocation
+        check_weight_allocation(self.name, name, shape)      # a model file loading: refuse what it cannot fill
         variable = Variable(init, shape=shape, dtype=dtype or self.dtype,
                             trainable=trainable and self._trainable, name=name)
         variable.path = f"{self.name}/{name}" if name else self.name

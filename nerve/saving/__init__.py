@@ -1,5 +1,6 @@
 """nerve.saving: whole-model files (``.nerve``), weights files, and object (de)serialization."""
 
+from .archive import ModelFileError  # noqa: F401
 from .object_registry import DeserializationError  # noqa: F401
 from .serialization import (  # noqa: F401
     CustomObjectScope, custom_object_scope, deserialize_keras_object, get_custom_objects,

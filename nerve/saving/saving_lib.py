@@ -13,9 +13,12 @@
 - ``optimizer.weights.safetensors``: the optimizer's variables, so that training resumes exactly.
 
 A save goes to a temporary file in the same folder, is fsync'ed, then ``os.replace``d over the
-target (``nerve.utils.file_utils.atomic_write``): a crash part-way leaves the previous file untouched. Loading checks everything before
-assigning anything: a file that is not a zip, a missing member, bad JSON, an unknown class, a
-weight of the wrong shape or dtype, all raise ValueError naming the file and the problem.
+target (``nerve.utils.file_utils.atomic_write``): a crash part-way leaves the previous file
+untouched. Each safetensors member carries a SHA-256 of its tensors. Loading treats the file as
+hostile and checks everything before assigning anything: a file that is not a zip, an unknown,
+repeated or oversized member, bad JSON, a class outside the allow-lists, code, a weight the
+file cannot fill, a checksum that fails, a weight of the wrong shape or dtype: each raises
+ModelFileError (a ValueError) naming the file and the problem.
 """
 
 import datetime
@@ -25,6 +28,8 @@ import zipfile
 
 from ..layers.layer import Layer, snake_case
 from ..utils.file_utils import atomic_write
+from . import tensor_file
+from .archive import ModelFileError, fail, read_members
 from .object_registry import safe_mode_scope
 from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
 
@@ -102,15 +107,24 @@ def _write_archive(fileobj, members):
 
 
 def _safetensors_bytes(variables):
-    from safetensors.numpy import save
-    return save({path: variable.numpy() for path, variable in variables.items()}, metadata={"format": "nerve"})
+    return tensor_file.to_bytes({path: variable.numpy() for path, variable in variables.items()})
 
 
 def _check_overwrite(filepath, overwrite):
-    if not overwrite and os.path.exists(filepath):
+    """True to write. With ``overwrite=False`` over an existing file, ask on the terminal, as Keras
+    does; without a terminal to ask (a script, a job), refuse clearly instead of an EOFError."""
+    if overwrite or not os.path.exists(filepath):
+        return True
+    import sys
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise FileExistsError(f"save: '{filepath}' already exists and overwrite=False, and there is no "
+                              "terminal to ask whether to replace it; pass overwrite=True or another path")
+    try:
         answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n] ").strip().lower()
-        return answer in ("y", "yes")
-    return True
+    except EOFError:
+        raise FileExistsError(f"save: '{filepath}' already exists and overwrite=False; no answer "
+                              "came from the terminal") from None
+    return answer in ("y", "yes")
 
 
 # ---- save ---------------------------------------------------------------------------------
@@ -169,45 +183,31 @@ def save_weights_only(model, filepath, overwrite=True):
 
 # ---- load ---------------------------------------------------------------------------------
 
-def _fail(filepath, problem):
-    return ValueError(f"load_model: cannot load '{filepath}': {problem}")
+MAX_WEIGHTS_BYTES = 16 << 30       # per weights member or file; raise it for a larger model
+MAX_CONFIG_BYTES = 64 << 20
 
 
-def _read_archive(filepath):
-    if not os.path.isfile(filepath):
-        raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an accessible "
-                         "`.nerve` zip file.")
+def _limits():
+    return {METADATA: 1 << 20, CONFIG: MAX_CONFIG_BYTES, MODEL_WEIGHTS: MAX_WEIGHTS_BYTES,
+            OPTIMIZER_WEIGHTS: MAX_WEIGHTS_BYTES}
+
+
+def _json_member(members, name, filepath):
     try:
-        with zipfile.ZipFile(filepath, "r") as archive:
-            return {name: archive.read(name) for name in archive.namelist()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as err:
-        raise _fail(filepath, f"it is not a valid nerve model archive (a zip file): {err}") from None
+        return json.loads(members[name])
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise fail(filepath, f"'{name}' is not valid JSON ({type(err).__name__}: {str(err)[:200]})") from None
 
 
-def _member(members, name, filepath):
-    if name not in members:
-        raise _fail(filepath, f"the archive has no '{name}' (it holds {sorted(members)}); the file is "
-                              "truncated or was not written by nerve")
-    return members[name]
-
-
-def _load_safetensors(data, filepath, name):
-    from safetensors.numpy import load
-    try:
-        return load(data)
-    except Exception as err:       # safetensors raises its own SafetensorError on corrupt bytes
-        raise _fail(filepath, f"'{name}' is not a valid safetensors file ({err})") from None
-
-
-def _assign(variables, arrays, filepath, what, skip_mismatch=False):
+def _assign(variables, arrays, filepath, what, skip_mismatch=False, operation="load_model"):
     """Check every array against its variable (presence, shape, dtype), then assign them all."""
     missing = [p for p in variables if p not in arrays]
     unexpected = [p for p in arrays if p not in variables]
     if missing or unexpected:
-        raise _fail(filepath, f"the {what} do not match the model: missing {missing[:5]}"
-                              f"{' ...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
-                              f"{' ...' if len(unexpected) > 5 else ''} ({len(variables)} expected, "
-                              f"{len(arrays)} in the file)")
+        raise fail(filepath, f"the {what} do not match the model: missing {missing[:5]}"
+                             f"{' ...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
+                             f"{' ...' if len(unexpected) > 5 else ''} ({len(variables)} expected, "
+                             f"{len(arrays)} in the file)", operation)
     skipped = []
     for path, variable in variables.items():
         array = arrays[path]
@@ -215,9 +215,9 @@ def _assign(variables, arrays, filepath, what, skip_mismatch=False):
             if skip_mismatch:
                 skipped.append(path)
                 continue
-            raise _fail(filepath, f"{what[:-1]} '{path}' ({variable.path}) has shape {tuple(variable.shape)} "
-                                  f"and dtype {variable.dtype.name} in the model, but shape "
-                                  f"{tuple(array.shape)} and dtype {array.dtype.name} in the file")
+            raise fail(filepath, f"{what[:-1]} '{path}' ({variable.path}) has shape {tuple(variable.shape)} "
+                                 f"and dtype {variable.dtype.name} in the model, but shape "
+                                 f"{tuple(array.shape)} and dtype {array.dtype.name} in the file", operation)
     for path, variable in variables.items():
         if path not in skipped:
             variable.assign(arrays[path])
@@ -231,6 +231,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """The model saved in ``filepath`` (by ``model.save``), with its weights and, when ``compile``,
     its compile config and optimizer state.
 
+    The file is hostile input until proven otherwise: its zip is read with limits
+    (``nerve.saving.archive``), every object its config names goes through the gate
+    (``nerve.saving.object_registry``), every weight the config asks for is checked against the
+    weights file's tensors before it is allocated, and the tensors against their checksum.
+
     Args:
         filepath: a ``.nerve`` (or ``.keras``) file written by nerve.
         custom_objects: name -> class or function, for custom layers, losses, metrics.
@@ -240,57 +245,70 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             decides: nothing in the file can change it.
 
     Raises:
-        ValueError: naming the file and the problem, for any missing, corrupt or mismatched content.
+        ModelFileError (a ValueError): naming the file and the problem, for any missing, corrupt,
+            unsafe or mismatched content.
     """
     filepath = os.fspath(filepath)
-    members = _read_archive(filepath)
-    try:
-        config = json.loads(_member(members, CONFIG, filepath))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise _fail(filepath, f"'{CONFIG}' is not valid JSON ({err})") from None
+    members = read_members(filepath, _limits(), required=(CONFIG, MODEL_WEIGHTS))
+    config = _json_member(members, CONFIG, filepath)
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
-        raise _fail(filepath, f"'{CONFIG}' does not describe a model (no class_name/config)")
+        raise fail(filepath, f"'{CONFIG}' does not describe a model (no class_name/config)")
     config = dict(config)
     compile_config = config.pop("compile_config", None)
+    shapes = tensor_file.shapes_from_bytes(members[MODEL_WEIGHTS], filepath, MODEL_WEIGHTS)
     with safe_mode_scope(safe_mode), custom_object_scope(custom_objects or {}):
         try:
-            model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
-        except (ValueError, TypeError, KeyError, IndexError) as err:
-            raise _fail(filepath, f"the architecture cannot be rebuilt: {err}") from err
+            with tensor_file.allocation_guard(shapes, filepath, MODEL_WEIGHTS):
+                model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        except ModelFileError:
+            raise
+        except Exception as err:           # a malformed config fails in the constructor it reaches
+            raise fail(filepath, f"the architecture cannot be rebuilt: {_describe(err)}") from err
         if not isinstance(model, Layer):
-            raise _fail(filepath, f"'{CONFIG}' describes a {type(model).__name__}, not a model")
-        arrays = _load_safetensors(_member(members, MODEL_WEIGHTS, filepath), filepath, MODEL_WEIGHTS)
+            raise fail(filepath, f"'{CONFIG}' describes a {type(model).__name__}, not a model")
+        arrays = tensor_file.from_bytes(members[MODEL_WEIGHTS], filepath, MODEL_WEIGHTS)
         _assign(weight_paths(model), arrays, filepath, "weights")
         if compile and compile_config:
             try:
                 model.compile_from_config(compile_config)
-            except (ValueError, TypeError, KeyError) as err:
-                raise _fail(filepath, f"the compile config cannot be restored ({err}); pass "
-                                      "custom_objects= or compile=False") from err
+            except Exception as err:
+                raise fail(filepath, f"the compile config cannot be restored ({_describe(err)}); pass "
+                                     "custom_objects= or compile=False") from err
             if OPTIMIZER_WEIGHTS in members:
                 _load_optimizer(model, members[OPTIMIZER_WEIGHTS], filepath)
     return model
 
 
+def _describe(err):
+    text = str(err) if not isinstance(err, RecursionError) else "the config is nested too deeply"
+    return text[:600] if isinstance(err, ValueError) else f"{type(err).__name__}: {text[:600]}"
+
+
 def _load_optimizer(model, data, filepath):
     optimizer = model.optimizer
+    arrays = tensor_file.from_bytes(data, filepath, OPTIMIZER_WEIGHTS)
+    expected = len(arrays)
     if not getattr(optimizer, "built", False):
-        optimizer.build(model.trainable_weights)
-    arrays = _load_safetensors(data, filepath, OPTIMIZER_WEIGHTS)
-    _assign({f"vars/{i}": v for i, v in enumerate(optimizer.variables)}, arrays, filepath, "optimizer variables")
+        try:
+            optimizer.build(model.trainable_weights)
+        except Exception as err:
+            raise fail(filepath, f"the optimizer cannot be built ({_describe(err)})") from err
+    variables = {f"vars/{i}": v for i, v in enumerate(optimizer.variables)}
+    if len(variables) != expected:
+        raise fail(filepath, f"'{OPTIMIZER_WEIGHTS}' holds {expected} optimizer variables, the optimizer "
+                             f"has {len(variables)}")
+    _assign(variables, arrays, filepath, "optimizer variables")
 
 
 def load_weights_only(model, filepath, skip_mismatch=False):
     """Assign the weights stored in a ``.weights.safetensors`` file (or a saved model file) to ``model``."""
     filepath = os.fspath(filepath)
     if filepath.endswith(WEIGHTS_SUFFIX):
-        if not os.path.isfile(filepath):
-            raise ValueError(f"load_weights: file not found: filepath={filepath}")
-        with open(filepath, "rb") as f:
-            arrays = _load_safetensors(f.read(), filepath, os.path.basename(filepath))
+        arrays = tensor_file.from_bytes(_read_weights_file(filepath), filepath, os.path.basename(filepath),
+                                        "load_weights")
     elif filepath.endswith(MODEL_SUFFIXES):
-        members = _read_archive(filepath)
-        arrays = _load_safetensors(_member(members, MODEL_WEIGHTS, filepath), filepath, MODEL_WEIGHTS)
+        members = read_members(filepath, _limits(), required=(MODEL_WEIGHTS,), what="load_weights")
+        arrays = tensor_file.from_bytes(members[MODEL_WEIGHTS], filepath, MODEL_WEIGHTS, "load_weights")
     else:
         raise ValueError(
             "load_weights: the filename must end in `.weights.safetensors` (or be a `.nerve` model "
@@ -302,4 +320,15 @@ def load_weights_only(model, filepath, skip_mismatch=False):
             f"load_weights: model '{model.name}' has no weights yet (it is not built): call it on a "
             f"batch of data or build() it before loading '{filepath}'"
         )
-    _assign(variables, arrays, filepath, "weights", skip_mismatch=skip_mismatch)
+    _assign(variables, arrays, filepath, "weights", skip_mismatch=skip_mismatch, operation="load_weights")
+
+
+def _read_weights_file(filepath):
+    if not os.path.isfile(filepath):
+        raise ModelFileError(f"load_weights: file not found: filepath={filepath}")
+    size = os.path.getsize(filepath)
+    if size > MAX_WEIGHTS_BYTES:
+        raise fail(filepath, f"{size} bytes, over the limit of {MAX_WEIGHTS_BYTES} "
+                             "(nerve.saving.saving_lib.MAX_WEIGHTS_BYTES)", "load_weights")
+    with open(filepath, "rb") as f:
+        return f.read()
