@@ -1,6 +1,7 @@
 """Writing files so that a reader never sees half of one."""
 
 import contextlib
+import io
 import os
 import tempfile
 
@@ -22,6 +23,10 @@ def atomic_write(path, mode="wb", encoding=None):
     temporary's name carries the writer's process id (``.<name>.<pid>.<random>.part``), and the
     next write to the same path removes those whose process is gone, so they never accumulate.
 
+    Under data-parallel training (``nerve.distribution.DataParallel``) only rank 0 writes: on
+    the other processes the block writes to memory and the bytes are dropped, so N replicas never
+    race on a file.
+
     Args:
         path: the file to write (str or path-like); missing parent folders are created.
         mode: "wb" (default) or "w" for text.
@@ -39,6 +44,9 @@ def atomic_write(path, mode="wb", encoding=None):
     if mode == "w" and encoding is None:
         encoding = "utf-8"
     path = os.fspath(path)
+    if _secondary_replica():          # data parallel: rank 0 alone writes; the others' bytes are dropped
+        yield io.BytesIO() if mode == "wb" else io.StringIO()       # seekable, as zip writers need
+        return
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     remove_stale_temporaries(path)
@@ -55,6 +63,13 @@ def atomic_write(path, mode="wb", encoding=None):
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _secondary_replica():
+    """True in a process other than rank 0 of a running ``nerve.distribution.DataParallel``."""
+    from ..distribution.data_parallel import distribution
+    dist = distribution()
+    return dist is not None and not dist.is_chief
 
 
 def remove_stale_temporaries(path):

@@ -41,6 +41,9 @@ def main(out, kind, mode):
         rank = dp.rank
         with dp.scope():
             history = model.fit(x, y, batch_size=32, epochs=2, validation_split=0.2, shuffle=True, verbose=0)
+            model.save(os.path.join(out, "model.nerve"))     # nerve writes on rank 0 only
+            with nerve.utils.file_utils.atomic_write(os.path.join(out, f"written_by_{rank}.txt"), "w") as f:
+                f.write("only rank 0's reaches the disk")
     else:
         history = model.fit(x, y, batch_size=32, epochs=2, validation_split=0.2, shuffle=True, verbose=0)
     np.savez(os.path.join(out, f"weights_{rank}.npz"), *model.get_weights())

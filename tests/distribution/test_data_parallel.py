@@ -47,7 +47,26 @@ def test_two_processes_equal_one(tmp_path, kind):
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
         for name, values in expected_history.items():       # every rank logs the global figures
             np.testing.assert_allclose(history[name], values, rtol=1e-4, atol=1e-5, err_msg=name)
+    assert sorted(p.name for p in parallel.iterdir() if not p.name.startswith(("weights_", "history_"))) == [
+        "model.nerve", "written_by_0.txt"]                     # only rank 0 writes files
     w0, _ = _load(parallel, 0)
     w1, _ = _load(parallel, 1)
     for a, b in zip(w0, w1):                                    # the replicas never drift apart
         np.testing.assert_array_equal(a, b)
+
+
+def test_cli_processes_trains_as_one_process(tmp_path):
+    """``nerve train ... --processes 2``: the run folder of rank 0 holds what one process writes."""
+    mirror = os.environ.get("NERVE_DATASETS_MIRROR", "")
+    if not (mirror and os.path.isdir(os.path.join(mirror.split(os.pathsep)[0], "mnist"))):
+        pytest.skip("needs the MNIST mirror (NERVE_DATASETS_MIRROR)")
+    _mpiexec()
+    results = {}
+    for processes in (1, 2):
+        out = tmp_path / f"p{processes}"
+        _run([sys.executable, "-m", "nerve", "train", "mlp", "--dataset", "mnist", "--epochs", "1", "--limit", "600",
+              "--seed", "3", "--verbose", "0", "--out", str(out), "--processes", str(processes)], out)
+        with open(out / "metrics.json") as f:
+            results[processes] = json.load(f)
+    assert results[2]["test_accuracy"] == pytest.approx(results[1]["test_accuracy"], abs=1e-4)
+    assert results[2]["test_loss"] == pytest.approx(results[1]["test_loss"], rel=1e-4)
