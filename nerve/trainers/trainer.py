@@ -25,6 +25,7 @@ import numpy
 
 from .. import backend, callbacks as callbacks_module, ops, optimizers
 from ..autodiff import grad, no_grad
+from ..distribution import data_parallel as distribution_lib
 from ..utils.tree import flatten, map_structure
 from . import compile_utils
 from .data_adapter import (EpochIterator, class_weight_to_sample_weights, train_validation_split,
@@ -125,7 +126,11 @@ class Trainer:
         return self.get_metrics_result()
 
     def get_metrics_result(self):
-        return {m.name: compile_utils.result_value(m) for m in self.metrics}
+        """Every metric's result; under a data-parallel distribution, over every process's samples."""
+        def read():
+            return {m.name: compile_utils.result_value(m) for m in self.metrics}
+        dist = distribution_lib.distribution()
+        return dist.global_results(self.metrics, read) if dist is not None else read()
 
     def train_step(self, data):
         """One optimization step on one batch ``(x, y, sample_weight)``; returns the metrics' logs."""
@@ -189,6 +194,10 @@ class Trainer:
             val_iterator = EpochIterator(val_x, val_y, val_sw, batch_size=validation_batch_size or batch_size,
                                          steps_per_epoch=validation_steps, shuffle=False)
         verbose = _resolve_verbose(verbose)
+        dist = distribution_lib.distribution()
+        if dist is not None:                      # one replica per process: start them all alike
+            dist.synchronize(self)
+            verbose = verbose if dist.is_chief else 0
         callbacks = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=iterator.num_batches,
@@ -202,7 +211,7 @@ class Trainer:
             logs = None
             for step, data in iterator:
                 callbacks.on_train_batch_begin(step)
-                logs = self.train_step(data)
+                logs = self.train_step(dist.shard(data) if dist is not None else data)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -247,9 +256,10 @@ class Trainer:
         self.reset_metrics()
         logs = {}
         with no_grad():
+            dist = distribution_lib.distribution()
             for step, data in iterator:
                 callbacks.on_test_batch_begin(step)
-                logs = self.test_step(data)
+                logs = self.test_step(dist.shard(data) if dist is not None else data)
                 callbacks.on_test_batch_end(step, logs)
                 if self.stop_evaluating:
                     break
