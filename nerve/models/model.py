@@ -119,12 +119,13 @@ class Model(Trainer, Layer):
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
-        """Print Keras's table of layers, output shapes and parameter counts (see ``nerve.models.summary``)."""
+                show_trainable=False, layer_range=None, show_flops=False):
+        """Print Keras's table of layers, output shapes and parameter counts (see ``nerve.models.summary``);
+        ``show_flops`` adds each layer's multiply-accumulates per example (``nerve.utils.flops``)."""
         from .summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable,
-                      layer_range=layer_range)
+                      layer_range=layer_range, show_flops=show_flops)
 
     # ---- building and configuration ------------------------------------------------------
     def get_build_config(self):

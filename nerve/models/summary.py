@@ -12,6 +12,8 @@
 
 A model whose graph is not a simple chain (several inputs, merges, shared layers) gets a
 fourth column, "Connected to", naming each call's inputs as ``layer[node][tensor]``.
+``show_flops=True`` adds a "MACs" column: each layer's multiply-accumulates for one example,
+bias counted as one per output (``nerve.utils.flops`` states the convention), and their total.
 """
 
 import textwrap
@@ -104,7 +106,7 @@ def _render(rows, header, widths, aligns):
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None):
+                  show_trainable=False, layer_range=None, show_flops=False):
     """Print (or hand to ``print_fn`` as one string) the summary table of ``model``.
 
     Args:
@@ -114,6 +116,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         expand_nested: list the layers of nested models too, indented.
         show_trainable: add a "Trainable" column (Y/N).
         layer_range: ``[first_name, last_name]``: only the layers between these two.
+        show_flops: add a "MACs" column (multiply-accumulates per example, bias counted) and the total.
     """
     sequential_like = _is_sequential_like(model)
     relevant = getattr(model, "_node_ids", None)
@@ -130,6 +133,13 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         default_length += extra
         header.append("Trainable")
         aligns.append("left")
+    if show_flops:
+        from ..utils.flops import count_macs, layer_macs
+        macs = {id(layer): count for layer, count in layer_macs(model)}
+        default_length += 16
+        default_positions = [p * 0.86 for p in default_positions] + [1.0]
+        header.append("MACs")
+        aligns.append("right")
     line_length = line_length or default_length
     positions = positions or default_positions
     if positions[-1] <= 1:
@@ -156,6 +166,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
                 row.append(_connections(layer, model_relevant) if depth == 0 else "")
             if show_trainable:
                 row.append("Y" if layer.trainable else "N")
+            if show_flops:
+                row.append(f"{count_macs(layer) if layer.layers else macs.get(id(layer), 0):,}" if depth == 0 else "")
             rows.append(row)
             if expand_nested and layer.layers:
                 add_rows(layer.layers, depth + 1, getattr(layer, "_node_ids", None))
@@ -175,5 +187,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     lines.append(f" Non-trainable params: {frozen:,} ({readable_memory_size(frozen_size)})")
     if optimizer_vars:
         lines.append(f" Optimizer params: {opt_count:,} ({readable_memory_size(opt_size)})")
+    if show_flops:
+        lines.append(f" Total MACs: {sum(macs.values()):,} per example (multiply-accumulates, bias counted; "
+                     "FLOPs ~ 2x)")
     text = "\n".join(lines)
     (print_fn or print)(text)
