@@ -3,42 +3,15 @@
 import inspect
 
 from .. import activations, constraints, initializers, ops, regularizers
-from ..autodiff import Function
 from .layer import InputSpec, Layer
 from .layer_utils import describe, positive_int
-
-
-class _Linear(Function):
-    """Y = X·W + b in one op (X of any rank, multiplied along its last axis).
-
-        dX = dY·Wᵀ,  dW = X₂ᵀ·dY₂,  db = Σ dY over every axis but the last
-
-    (X₂, dY₂: the leading axes flattened, so a sequence input costs one GEMM per
-    gradient, not one per sample.) Fusing saves a Function call and a temporary per
-    layer: measured 1.3–2.5× faster forward + backward than matmul then add on small
-    layers (32×64→32, 128×128→10), where Python overhead dominates.
-    """
-
-    def forward(self, x, kernel, bias):
-        self.x, self.kernel = x, kernel
-        y = x @ kernel
-        y += bias
-        return y
-
-    def backward(self, gy):
-        x, kernel = self.x, self.kernel
-        gx = gy @ kernel.T if self.needs_grad[0] else None
-        gy2 = gy.reshape(-1, gy.shape[-1])
-        gw = x.reshape(-1, x.shape[-1]).T @ gy2 if self.needs_grad[1] else None
-        gb = gy2.sum(axis=0) if self.needs_grad[2] else None
-        return gx, gw, gb
 
 
 class Dense(Layer):
     """Densely connected layer: ``output = activation(inputs @ kernel + bias)``.
 
     Inputs of rank > 2 are multiplied along their last axis (as Keras). The product
-    and the bias run as one fused op (``_Linear``).
+    and the bias run as one fused op (``nerve.ops.affine``).
 
     Args:
         units: dimension of the output.
@@ -93,10 +66,7 @@ class Dense(Layer):
     def call(self, inputs):
         if inputs.dtype != self.kernel.dtype:          # integer inputs: compute in the layer's dtype
             inputs = ops.cast(inputs, self.kernel.dtype)
-        if self.bias is not None:
-            x = _Linear()(inputs, self.kernel, self.bias)
-        else:
-            x = ops.matmul(inputs, self.kernel)
+        x = ops.affine(inputs, self.kernel, self.bias)
         return x if self._linear else self.activation(x)
 
     def compute_output_shape(self, input_shape):
