@@ -32,6 +32,8 @@ from .merging import (  # noqa: F401
     maximum, minimum, multiply, subtract,
 )
 from .preprocessing import *  # noqa: F401,F403
+from .masking import Masking  # noqa: F401
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
 from .attention import PositionEmbedding  # noqa: F401
 
 # Keras's aliases
