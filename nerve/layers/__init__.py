@@ -34,7 +34,7 @@ from .merging import (  # noqa: F401
 from .preprocessing import *  # noqa: F401,F403
 from .masking import Masking  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
-from .attention import PositionEmbedding  # noqa: F401
+from .attention import Attention, MultiHeadAttention, PositionEmbedding  # noqa: F401
 
 # Keras's aliases
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D

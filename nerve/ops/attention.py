@@ -12,8 +12,10 @@ Written as a chain of small ops (matmul, multiply, where, softmax, dropout, matm
 attention records six Functions and keeps six buffers; fused, it keeps P (and D) only. The
 gain is measured in benchmarks/gpt.py (see benchmarks/RESULTS.md).
 
-The masked value −10⁹ is Keras's (its Softmax adds (1 − mask)·(−10⁹)): a row with every key
-masked gets uniform weights, as in Keras, not NaN.
+Masking is Keras's masked Softmax: −10⁹ on masked scores, and the weights of masked keys set to
+0 after the softmax, so a query whose every key is masked gets zero weights (output 0), not NaN
+(PyTorch). (Keras's ``Attention`` layer instead subtracts 10⁹ and no more: pass the mask as such
+a ``bias`` to get its behaviour.)
 """
 
 from .. import backend
@@ -44,6 +46,8 @@ class ScaledDotProductAttention(Function):
         scores -= scores.max(axis=-1, keepdims=True)
         xp.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
+        if self.blocked is not None:      # rows with no key left: 0, not uniform (exact 0 elsewhere already)
+            xp.copyto(scores, scores.dtype.type(0), where=self.blocked)
         self.p = scores
         self.q, self.k, self.v = q, k, v
         self.has_bias = bias is not None
