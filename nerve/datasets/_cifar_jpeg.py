@@ -15,8 +15,10 @@ size, so that any contiguous slice (such as the tail ``validation_split`` takes)
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +58,7 @@ def load_cached(cache: Path):
     if not path.is_file():
         return None
     try:
+        _check_npz_sizes(path)
         with np.load(path, allow_pickle=False) as npz:
             arrays = [npz[key] for key in _KEYS]
             source = str(npz["source_sha256"])
@@ -70,6 +73,20 @@ def load_cached(cache: Path):
         return None
     x_train, y_train, x_test, y_test = arrays
     return (x_train, y_train), (x_test, y_test)
+
+
+MAX_CACHE_BYTES = 256 << 20        # CIFAR-10 decoded: 60,000 x 3,072 bytes + labels = ~185 MB
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse a cache file whose members declare more than CIFAR-10 can hold (before inflating)."""
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    total = sum(info.file_size for info in infos)
+    if len(infos) > 8 or total > MAX_CACHE_BYTES or any(
+            info.compress_type != zipfile.ZIP_STORED and info.file_size > 200 * max(info.compress_size, 1024)
+            for info in infos):
+        raise ValueError(f"declares {len(infos)} members of {total:,} bytes, more than CIFAR-10 holds")
 
 
 def _check_arrays(x_train, y_train, x_test, y_test) -> str | None:
@@ -114,19 +131,61 @@ def decode_zip(path: Path):
             "nerve.datasets.cifar10: decoding the mirror's JPEG copy of CIFAR-10 needs Pillow "
             "(pip install pillow); alternatively put the official cifar-10-python.tar.gz in the "
             "cache or a mirror.") from exc
-    with zipfile.ZipFile(path) as archive:
-        members = _ordered_members(archive, path)
-        images = np.empty((len(members), 32, 32, 3), dtype=np.uint8)
-        labels = np.empty((len(members), 1), dtype=np.uint8)
-        for i, (label, info) in enumerate(members):
-            with Image.open(io.BytesIO(archive.read(info))) as image:
-                if image.size != (32, 32):
-                    raise DatasetError(
-                        f"{path}: member '{info.filename}' is {image.size[0]}x{image.size[1]}, "
-                        f"expected a 32x32 CIFAR-10 image.")
-                images[i] = np.asarray(image.convert("RGB"))
-            labels[i] = label
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _ordered_members(archive, path)
+            images = np.empty((len(members), 32, 32, 3), dtype=np.uint8)
+            labels = np.empty((len(members), 1), dtype=np.uint8)
+            for i, (label, info) in enumerate(members):
+                images[i] = decode_image(_read_member(archive, info, path), f"{path}: member '{info.filename}'")
+                labels[i] = label
+    except DatasetError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+            RuntimeError, ValueError) as exc:
+        raise DatasetError(f"{path}: not a readable zip of CIFAR-10 JPEGs ({type(exc).__name__}: {exc}).") from exc
     return images, labels
+
+
+MAX_JPEG_BYTES = 1 << 16          # a 32x32 JPEG is ~1 KB
+MAX_COMPRESSION_RATIO = 200
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """A member's bytes, refused when it declares, or inflates to, more than a small image can be."""
+    limit = min(MAX_JPEG_BYTES, MAX_COMPRESSION_RATIO * max(info.compress_size, 1024))
+    if info.file_size > limit:
+        raise DatasetError(f"{path}: member '{info.filename}' declares {info.file_size:,} bytes, over the "
+                           f"{limit:,} a 32x32 JPEG can take (a zip bomb or the wrong file).")
+    with archive.open(info) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise DatasetError(f"{path}: member '{info.filename}' inflates past {limit:,} bytes.")
+    return data
+
+
+def decode_image(data: bytes, where: str, size=(32, 32)) -> np.ndarray:
+    """An RGB uint8 array from encoded image bytes of exactly ``size`` (width, height).
+
+    The size is read from the header before any pixel is decoded, Pillow's decompression-bomb
+    limit is an error (not a warning), and every Pillow failure becomes a DatasetError.
+    """
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.size != size:
+                    raise DatasetError(f"{where} is {image.size[0]}x{image.size[1]}, expected a "
+                                       f"{size[0]}x{size[1]} CIFAR-10 image.")
+                return np.asarray(image.convert("RGB"))
+    except DatasetError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DatasetError(f"{where}: refused as a decompression bomb ({exc}).") from exc
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error, IndexError, TypeError,
+            KeyError, ZeroDivisionError, MemoryError) as exc:       # what Pillow's decoders raise on bad bytes
+        raise DatasetError(f"{where} is not a readable image ({type(exc).__name__}: {exc}).") from exc
 
 
 def _ordered_members(archive: zipfile.ZipFile, path: Path):

@@ -80,33 +80,44 @@ def mirror_dirs() -> list[Path]:
 
 
 class _Digest:
-    """sha256 and length of a byte stream, or of its gzip-decompressed content."""
+    """sha256 and length of a byte stream, or of its gzip-decompressed content.
 
-    def __init__(self, gunzip: bool, keep: bool = False):
+    ``limit`` (the expected size, when known) is a hard limit: past it the stream is refused at
+    once, so a gzip bomb inflates at most one chunk beyond the expected size, never to gigabytes.
+    """
+
+    def __init__(self, gunzip: bool, keep: bool = False, limit: int | None = None):
         self.sha = hashlib.sha256()
         self.size = 0
         self.content = bytearray() if keep else None
         self.error = None
+        self.limit = limit
         self._inflate = zlib.decompressobj(wbits=31) if gunzip else None
 
     def update(self, chunk: bytes) -> None:
+        if self.error is not None:
+            return
         if self._inflate is None:
             self._take(chunk)
             return
-        if self.error is not None:
-            return
         try:
-            while chunk:
-                self._take(self._inflate.decompress(chunk))
-                if not self._inflate.eof:
-                    break
-                chunk = self._inflate.unused_data  # a further gzip member follows
-                if chunk:
-                    self._inflate = zlib.decompressobj(wbits=31)
+            while chunk and self.error is None:
+                self._take(self._inflate.decompress(chunk, CHUNK))   # at most CHUNK bytes out a call
+                if self._inflate.eof:
+                    chunk = self._inflate.unused_data  # a further gzip member follows
+                    if chunk:
+                        self._inflate = zlib.decompressobj(wbits=31)
+                else:
+                    chunk = self._inflate.unconsumed_tail
         except zlib.error as exc:
             self.error = f"is not a valid gzip stream ({exc})"
 
     def _take(self, data: bytes) -> None:
+        if self.limit is not None and self.size + len(data) > self.limit:
+            what = "decompressed bytes" if self._inflate is not None else "bytes"
+            self.error = (f"is too long: more than the expected {self.limit:,} {what} (the wrong file, "
+                          "or a decompression bomb); stopped reading it")
+            return
         self.sha.update(data)
         self.size += len(data)
         if self.content is not None:
@@ -129,9 +140,9 @@ class _Digest:
 
 def check_file(path: Path, spec: RemoteFile, keep: bool = False):
     """Check the file at `path` against `spec`: returns (problem or None, content if `keep`)."""
-    digest = _Digest(spec.gunzip, keep)
+    digest = _Digest(spec.gunzip, keep, spec.size)
     with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK):
+        while digest.error is None and (chunk := stream.read(CHUNK)):
             digest.update(chunk)
     return digest.problem(spec), digest.content
 
@@ -145,10 +156,10 @@ def _store(read, target: Path, spec: RemoteFile, keep: bool):
 
     Returns (problem or None, content if `keep`). On a problem nothing is left behind.
     """
-    digest = _Digest(spec.gunzip, keep)
+    digest = _Digest(spec.gunzip, keep, spec.size)
     try:
         with atomic_write(target) as out:
-            while chunk := read(CHUNK):
+            while digest.error is None and (chunk := read(CHUNK)):
                 out.write(chunk)
                 digest.update(chunk)
             problem = digest.problem(spec)

@@ -74,7 +74,7 @@ def load_idx_dataset(dataset: str, files: dict[str, RemoteFile], base_urls,
             spec = files[key]
             path, content = fetch(dataset, spec, base_urls, cache, keep=True)
             if not spec.gunzip:  # the check covered the archive: decompress it now
-                content = _gunzip(path, spec.name)
+                content = _gunzip(path, spec.name, ndim)
             arrays.append(parse_idx(content, spec.name, ndim))
         images, labels = arrays
         if len(images) != len(labels):
@@ -85,9 +85,28 @@ def load_idx_dataset(dataset: str, files: dict[str, RemoteFile], base_urls,
     return tuple(splits)
 
 
-def _gunzip(path: Path, name: str) -> bytearray:
+MAX_IDX_BYTES = 1 << 31      # the largest IDX file nerve reads (MNIST's largest is 47 MB)
+
+
+def _gunzip(path: Path, name: str, ndim: int) -> bytearray:
+    """The decompressed bytes of a gzip'ed IDX file, never more than its header promises.
+
+    The header (decompressed first) gives the exact size; decompression stops one byte past
+    it, so a gzip bomb costs at most that much memory.
+    """
+    header = 4 + 4 * ndim
     try:
         with gzip.open(path, "rb") as stream:
-            return bytearray(stream.read())
+            content = bytearray(stream.read(header))
+            if len(content) == header:
+                dims = struct.unpack(f">{ndim}i", bytes(content[4:header]))
+                expected = header + prod(max(d, 0) for d in dims)
+                if expected > MAX_IDX_BYTES:
+                    raise DatasetError(f"IDX file '{name}' at {path}: header says shape {tuple(dims)}, "
+                                       f"{expected:,} bytes, over the {MAX_IDX_BYTES:,}-byte limit.")
+                content += stream.read(expected - header + 1)   # one byte more reveals a longer file
     except (OSError, EOFError, zlib.error) as exc:
+        if isinstance(exc, DatasetError):
+            raise
         raise DatasetError(f"'{name}' at {path} is not a valid gzip file ({exc}).") from exc
+    return content
