@@ -115,10 +115,11 @@ class Functional(Model):
         def value_of(v):
             return values[id(v)] if isinstance(v, KerasTensor) else v
         for node, simple in self._plan:
+            kwargs = node.kwargs if "training" in node.kwargs else {**node.kwargs, "training": training}
             if simple is not None:
-                out = node.layer(values[id(simple)], **node.kwargs)
+                out = node.layer(values[id(simple)], **kwargs)
             else:
-                out = node.layer(*map_structure(value_of, node.args), **map_structure(value_of, node.kwargs))
+                out = node.layer(*map_structure(value_of, node.args), **map_structure(value_of, kwargs))
             if isinstance(node.outputs, KerasTensor):
                 values[id(node.outputs)] = out
             else:

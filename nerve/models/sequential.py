@@ -116,7 +116,7 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         x = inputs
         for layer in self.layers:
-            x = layer(x)
+            x = layer(x, training=training)
         return x
 
     def compute_output_shape(self, input_shape):

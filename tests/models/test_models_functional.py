@@ -142,3 +142,14 @@ def test_model_subclass_built_from_inputs_and_outputs_keeps_its_train_step(regre
     model.compile("sgd", "mse")
     model.fit(x, y, batch_size=32, epochs=2, verbose=0)
     assert len(calls) == 4
+
+
+def test_call_passes_training_to_its_layers_unless_the_graph_fixed_it():
+    inputs = nerve.Input((200,))
+    free = layers.Dropout(0.5)(inputs)
+    frozen = layers.Dropout(0.5)(inputs, training=False)     # recorded in the graph: always inference
+    model = nerve.Model(inputs, [free, frozen])
+    x = nerve.ops.ones((4, 200))
+    out_free, out_frozen = model.call(x, training=True)
+    assert (out_free.numpy() == 0).any()
+    np.testing.assert_array_equal(out_frozen.numpy(), x.numpy())

@@ -97,3 +97,11 @@ def test_training_flag_reaches_dropout(rng):
     dropped = model(x, training=True).numpy()
     assert (dropped == 0).any() and np.allclose(dropped[dropped != 0], 2.0)
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+
+
+def test_call_passes_training_to_its_layers():
+    # model.call(x, training=...) reaches Dropout by argument, not only through the call context
+    model = nerve.Sequential([nerve.Input((200,)), layers.Dropout(0.5)])
+    x = np.ones((4, 200), "float32")
+    assert (model.call(nerve.ops.convert_to_tensor(x), training=True).numpy() == 0).any()
+    np.testing.assert_array_equal(model.call(nerve.ops.convert_to_tensor(x), training=False).numpy(), x)
