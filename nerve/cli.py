@@ -122,8 +122,9 @@ def cmd_train(args, parser):
     if args.seed is not None:
         utils.set_random_seed(args.seed)
     out = args.out or os.path.join("runs", f"{args.model}_{args.dataset}")
-    os.makedirs(out, exist_ok=True)
+    _writable_folder(out, parser)
     (x_train, y_train), (x_test, y_test), class_names = load_dataset(args.dataset, args.limit)
+    _check_split(len(x_train), args.validation_split, parser)
     kwargs = {"modern": True} if args.modern else {}
     model = builder(input_shape=x_train.shape[1:], classes=len(class_names), **kwargs)
     if args.augment:
@@ -231,6 +232,25 @@ def _model_from_name_or_file(name, parser, modern=False):
     return builder(modern=True) if modern else builder()
 
 
+def _writable_folder(path, parser):
+    """Create ``path`` and check a file can be written there, before any training time is spent."""
+    import tempfile
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        parser.error(f"--out {path}: cannot write there ({err.strerror or err})")
+
+
+def _check_split(count, validation_split, parser):
+    """Keras's rule: a validation split must leave samples on both sides."""
+    import math
+    if validation_split and not 0 < math.ceil(count * (1 - validation_split)) < count:
+        parser.error(f"{count} training sample(s) cannot be split by --validation-split {validation_split:g} "
+                     "into training and validation sets; use a larger --limit or --validation-split 0")
+
+
 def _existing_file(path, parser):
     if not os.path.isfile(path):
         parser.error(f"no such file: {path}")
@@ -259,13 +279,18 @@ def _input_shape(model):
 def _read_image(path, height, width, channels, invert, parser):
     """An image file as float32 (height, width, channels) in [0, 1]."""
     import numpy
-    from PIL import Image, UnidentifiedImageError
+    import warnings
+    from PIL import Image
     try:
-        with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-            array = numpy.asarray(image, dtype="float32") / numpy.float32(255)
-    except (UnidentifiedImageError, OSError) as err:
-        parser.error(f"cannot read image {path}: {err}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)    # a bomb is an error, not a warning
+            with Image.open(path) as image:
+                image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+                array = numpy.asarray(image, dtype="float32") / numpy.float32(255)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        parser.error(f"cannot read image {path}: refused as a decompression bomb ({err})")
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError, MemoryError) as err:
+        parser.error(f"cannot read image {path}: {type(err).__name__}: {err}")
     if invert:
         array = 1 - array
     return array.reshape(height, width, channels)
@@ -363,7 +388,7 @@ def build_parser():
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help="random shifts, flips, rotations in training (default: the model's recipe)")
     p.add_argument("--modern", action="store_true", help="LeNet-5 with ReLU and max pooling")
-    p.add_argument("--seed", type=int, default=None, help="seed for weights, shuffling and augmentation")
+    p.add_argument("--seed", type=_seed, default=None, help="seed for weights, shuffling and augmentation")
     p.add_argument("--validation-split", type=_fraction, default=DEFAULTS["validation_split"],
                    help="fraction of the training data held out for validation (default 0.1)")
     p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
@@ -394,7 +419,7 @@ def build_parser():
     p.add_argument("model_file", metavar="MODEL_FILE", help="a model saved by nerve train (dcgan, cgan, vae)")
     p.add_argument("--samples", type=_positive_int, default=64, help="how many (default 64)")
     p.add_argument("--out", default=None, metavar="FILE", help="the PNG grid to write (default samples.png)")
-    p.add_argument("--seed", type=int, default=None, help="the same seed draws the same samples")
+    p.add_argument("--seed", type=_seed, default=None, help="the same seed draws the same samples")
     p.add_argument("--labels", default=None, metavar="CLASSES",
                    help="conditional GAN: the digits to draw, e.g. 7 or 0,1,2 (default: 0-9 in turn)")
     p.set_defaults(run=cmd_generate, parser=p)
@@ -415,17 +440,24 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    value = _number(text, int)
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**32), received {text}")
+    return value
+
+
 def _positive_float(text):
     value = _number(text, float)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, received {text}")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, received {text}")
     return value
 
 
 def _non_negative_float(text):
     value = _number(text, float)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {text}")
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, received {text}")
     return value
 
 
@@ -441,11 +473,15 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     from .datasets import DatasetError
+    from .saving import DeserializationError, ModelFileError
     try:
         args.run(args, args.parser)
     except DatasetError as err:
         print(f"nerve {args.command}: error: {err}", file=sys.stderr)
         return 1
+    except (ModelFileError, DeserializationError) as err:     # a corrupt, unsafe or mismatched model file
+        print(f"nerve {args.command}: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("nerve: interrupted", file=sys.stderr)
         return 130
