@@ -33,7 +33,9 @@ from .merging import (  # noqa: F401
 )
 from .preprocessing import *  # noqa: F401,F403
 from .masking import Masking  # noqa: F401
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
+from .rnn import (  # noqa: F401
+    GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, TimeDistributed,
+)
 from .attention import Attention, MultiHeadAttention, PositionEmbedding  # noqa: F401
 
 # Keras's aliases

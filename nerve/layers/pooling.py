@@ -154,10 +154,27 @@ class _GlobalMax(BaseGlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalAverage):
-    """Mean over the steps: (batch, steps, channels) -> (batch, channels)."""
+    """Mean over the steps: (batch, steps, channels) -> (batch, channels).
+
+    With a mask (batch, steps) (from Masking or Embedding(mask_zero=True), or passed in) only the
+    kept steps are averaged, as Keras: Σ_t m_t·x_t / Σ_t m_t. The output carries no mask.
+    """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(1, data_format, keepdims, **kwargs)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        from .masking import check_mask
+        steps = self._axes[0]
+        kept = ops.cast(check_mask(self, mask, inputs, steps_axis=steps), inputs.dtype)
+        kept = ops.expand_dims(kept, 2 if steps == 1 else 1)
+        total = ops.sum(ops.where(kept, inputs, 0.0), axis=steps, keepdims=self.keepdims)
+        return total / ops.sum(kept, axis=steps, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalAverage):

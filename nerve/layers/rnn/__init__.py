@@ -6,3 +6,5 @@ from .rnn import RNN  # noqa: F401
 from .simple_rnn import SimpleRNN, SimpleRNNCell  # noqa: F401
 from .lstm import LSTM, LSTMCell  # noqa: F401
 from .gru import GRU, GRUCell  # noqa: F401
+from .bidirectional import Bidirectional  # noqa: F401
+from .time_distributed import TimeDistributed  # noqa: F401
