@@ -241,6 +241,11 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
+        indices = getattr(inputs, "data", None)
+        if indices is not None and indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
+            bad = int(indices.min()) if indices.min() < 0 else int(indices.max())
+            raise ValueError(f"{describe(self)}: index {bad} is not in [0, {self.input_dim}) (input_dim="
+                             f"{self.input_dim}); indices must be valid rows of the embedding table")
         return ops.take(self.embeddings, inputs, axis=0)
 
     def compute_mask(self, inputs, mask=None):

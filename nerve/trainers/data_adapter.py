@@ -73,7 +73,15 @@ def _to_numpy(value):
     """One array leaf as NumPy, floats cast to floatx (the only conversion the data ever gets)."""
     if isinstance(value, Tensor):
         value = value.data
-    array = backend.to_numpy(value) if backend.is_array(value) else numpy.asarray(value)
+    try:
+        array = backend.to_numpy(value) if backend.is_array(value) else numpy.asarray(value)
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):
+            raise
+        raise ValueError(
+            "data: received a list of sequences of different lengths (ragged), which is not a rectangular "
+            "array; pad them to one length (keras.utils.pad_sequences) or pass a NumPy array"
+        ) from None
     if backend.is_float_dtype(array.dtype) and array.dtype != backend.floatx():
         array = array.astype(backend.floatx())
     return array
@@ -235,6 +243,9 @@ def _prepare_batch(data, class_weight):
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None):
     """The adapter for ``x``: arrays, a PyDataset (``__len__`` + ``__getitem__``) or an iterator."""
     from ..utils.py_dataset import PyDataset
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, numpy.integer))
+                                   or batch_size < 1):
+        raise ValueError(f"`batch_size` must be a positive integer, received {batch_size!r}")
     if isinstance(x, PyDataset) or (hasattr(x, "__getitem__") and hasattr(x, "__len__")
                                     and hasattr(x, "on_epoch_end") and not _is_array_like(x)):
         _no_extra("a PyDataset", y, sample_weight, batch_size)

@@ -183,6 +183,7 @@ class Trainer:
                 (an int: every n-th; a list: those epochs, 1-based), validation runs.
         """
         self._assert_compile_called("fit")
+        _check_fit_arguments(validation_split, validation_freq)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split(
                 (x, y, sample_weight), validation_split)
@@ -369,6 +370,22 @@ def _concatenate(batches):
     if len(batches) == 1:
         return batches[0]
     return map_structure(lambda *leaves: numpy.concatenate(leaves, axis=0), *batches)
+
+
+def _check_fit_arguments(validation_split, validation_freq):
+    """Refuse, before any training, a validation_split outside [0, 1) and a validation_freq that
+    never (or ambiguously) runs validation."""
+    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, numpy.number)) \
+            or not 0 <= validation_split < 1:
+        raise ValueError(f"fit: `validation_split` must be a number in [0, 1), received {validation_split!r}")
+    if isinstance(validation_freq, (int, numpy.integer)) and not isinstance(validation_freq, bool):
+        if validation_freq < 1:
+            raise ValueError(f"fit: `validation_freq` must be a positive integer (validate every n-th epoch) "
+                             f"or a list of 1-based epochs, received {validation_freq!r}")
+    elif not (isinstance(validation_freq, (list, tuple, set)) and all(
+            isinstance(e, (int, numpy.integer)) and not isinstance(e, bool) and e >= 1 for e in validation_freq)):
+        raise ValueError(f"fit: `validation_freq` must be a positive integer or a list of 1-based epochs, "
+                         f"received {validation_freq!r}")
 
 
 def _should_eval(epoch, validation_freq):
