@@ -64,14 +64,16 @@ def train(args, data, log=print):
         inputs, targets = (add_noise(x_train, noise) if noise else x_train), x_train
     elif name in ("dcgan", "cgan"):
         model = builder(latent_dim=latent, image_shape=shape)
-        model.compile(d_optimizer=optimizers.Adam(args.lr, beta_1=0.5), g_optimizer=optimizers.Adam(args.lr, beta_1=0.5))
+        model.compile(d_optimizer=optimizers.Adam(args.lr, beta_1=0.5),
+                      g_optimizer=optimizers.Adam(args.lr, beta_1=0.5))
         inputs, targets = x_train * 2 - 1, (y_train if name == "cgan" else None)
     else:
         model = builder(latent_dim=latent, image_shape=shape)
         model.compile(optimizer=optimizers.Adam(args.lr))
         inputs, targets = x_train, None
     log(f"nerve: training {name} ({model.count_params():,} params) on {args.dataset}: {len(x_train)} images, "
-        f"{args.epochs} epochs, batch {args.batch_size}, Adam lr={args.lr:g}" + (f", input noise {noise:g}" if noise else ""))
+        f"{args.epochs} epochs, batch {args.batch_size}, Adam lr={args.lr:g}"
+        + (f", input noise {noise:g}" if noise else ""))
     grids = EpochGrids(out, _grid_drawer(name, model, x_test, noise))
     keeper = KeepLastGoodModel(os.path.join(out, "model.nerve"))
     started = time.perf_counter()

@@ -54,7 +54,8 @@ def test_train_vae_writes_run_folder_scores_and_draws_the_same_samples_for_a_see
         assert gif.n_frames == 2
     first, again, other = (tmp_path / f"{n}.png" for n in ("a", "b", "c"))
     for path, seed in ((first, "1"), (again, "1"), (other, "2")):
-        assert cli.main(["generate", str(run / "model.nerve"), "--samples", "9", "--seed", seed, "--out", str(path)]) == 0
+        argv = ["generate", str(run / "model.nerve"), "--samples", "9", "--seed", seed, "--out", str(path)]
+        assert cli.main(argv) == 0
     assert first.read_bytes() == again.read_bytes() != other.read_bytes()
 
 
@@ -94,8 +95,8 @@ def test_keep_last_good_model_stops_on_nan_and_keeps_the_previous_epoch(tmp_path
         if epoch == 1:
             model.layers[0].kernel.assign(np.full((3, 1), np.nan, "float32"))
     keeper = generative_run.KeepLastGoodModel(str(tmp_path / "model.nerve"))
-    history = model.fit(x, y, epochs=4, batch_size=4, verbose=0,
-                        callbacks=[keeper, nerve.callbacks.LambdaCallback(on_epoch_begin=poison, on_epoch_end=remember)])
+    watch = nerve.callbacks.LambdaCallback(on_epoch_begin=poison, on_epoch_end=remember)
+    history = model.fit(x, y, epochs=4, batch_size=4, verbose=0, callbacks=[keeper, watch])
     assert keeper.stopped and keeper.good_epochs == 1 and len(history.history["loss"]) == 2
     kept = load_model(tmp_path / "model.nerve").layers[0].kernel.numpy()
     assert np.isfinite(kept).all() and np.array_equal(kept, saved["kernel"])

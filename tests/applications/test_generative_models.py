@@ -88,8 +88,8 @@ def test_add_noise_is_clipped_and_seeded():
 # ---- GAN --------------------------------------------------------------------------------
 
 def tiny_gan(classes=None):
-    return GAN(dcgan_generator(3, SHAPE, width=4, classes=classes), dcgan_discriminator(SHAPE, width=4, classes=classes),
-               latent_dim=3, classes=classes)
+    return GAN(dcgan_generator(3, SHAPE, width=4, classes=classes),
+               dcgan_discriminator(SHAPE, width=4, classes=classes), latent_dim=3, classes=classes)
 
 
 class Recording:
