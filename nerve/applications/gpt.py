@@ -151,6 +151,7 @@ class GPT(Model):
         for i, block in enumerate(self.blocks):
             x = block(x, training=training, cache=None if caches is None else caches[i])
         x = self.ln_f(x)
+        self.built = True                       # the layers made their weights on this first pass
         return ops.matmul(x, ops.transpose(self.wte.embeddings))
 
     def _check_ids(self, ids, start=0):
@@ -178,6 +179,10 @@ class GPT(Model):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.vocab_size,)
+
+    def get_build_config(self):
+        """Token ids of any batch and length: loading rebuilds the weights from one (1, 1) call."""
+        return {"input_shape": [None, None], "input_dtype": "int32"}
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "vocab_size": self.vocab_size,
