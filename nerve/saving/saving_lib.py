@@ -10,7 +10,9 @@
   automatic layer names: ``layers/<class in snake_case>[_k]/vars/<i>`` for the layers of a
   Sequential or functional model, ``<attribute>/vars/<i>`` for those a layer (or subclassed
   model) holds in an attribute (``<attribute>/<class>[_k]`` inside a list);
-- ``optimizer.weights.safetensors``: the optimizer's variables, so that training resumes exactly.
+- ``optimizer.weights.safetensors``: the optimizer's variables, and ``random_state.json``: the
+  random generators (global and the layers' own, ``nerve.saving.random_state``), so that
+  training resumes exactly.
 
 A save goes to a temporary file in the same folder, is fsync'ed, then ``os.replace``d over the
 target (``nerve.utils.file_utils.atomic_write``): a crash part-way leaves the previous file
@@ -28,7 +30,7 @@ import zipfile
 
 from ..layers.layer import Layer, snake_case
 from ..utils.file_utils import atomic_write
-from . import tensor_file
+from . import random_state, tensor_file
 from .archive import ModelFileError, fail, read_members
 from .object_registry import safe_mode_scope
 from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
@@ -50,23 +52,28 @@ _SKIP_ATTRIBUTES = {"_layers", "_inbound_nodes", "_weights", "_losses", "_outer"
 
 def weight_paths(model):
     """``{path: Variable}`` for every weight of ``model`` (see the module docstring for paths)."""
-    items, visited = {}, set()
-    _walk(model, "", items, visited)
-    return items
+    return {_join(path, "vars", str(i)): variable
+            for path, layer in layer_paths(model) for i, variable in enumerate(layer._own_weights())}
+
+
+def layer_paths(model):
+    """``[(path, layer)]`` for ``model`` and every layer it holds, each once, in a fixed order."""
+    found, visited = [], set()
+    _walk(model, "", found, visited)
+    return found
 
 
 def _join(*parts):
     return "/".join(p for p in parts if p)
 
 
-def _walk(layer, path, items, visited):
+def _walk(layer, path, found, visited):
     if id(layer) in visited:
         return
     visited.add(id(layer))
-    for i, variable in enumerate(layer._own_weights()):
-        items[_join(path, "vars", str(i))] = variable
+    found.append((path, layer))
     for child_path, child in _children(layer):
-        _walk(child, _join(path, child_path), items, visited)
+        _walk(child, _join(path, child_path), found, visited)
 
 
 def _container(name, layers):
@@ -133,6 +140,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Write ``model`` (architecture, weights, compile config, optimizer state) to one ``.nerve`` file."""
     import nerve
     filepath = os.fspath(filepath)
+    if filepath.endswith(".keras"):             # Keras 3's own archive, for exchange with Keras
+        from . import keras_archive
+        if _check_overwrite(filepath, overwrite):
+            keras_archive.save_model(model, filepath)
+        return
     if not filepath.endswith(MODEL_SUFFIXES):
         raise ValueError(
             f"save: the filename must end in `.nerve` (or `.keras`; nerve writes its own zip of JSON "
@@ -162,6 +174,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if compile_config is not None and optimizer is not None and getattr(optimizer, "built", False):
         variables = {f"vars/{i}": v for i, v in enumerate(optimizer.variables)}
         members.append((OPTIMIZER_WEIGHTS, _safetensors_bytes(variables)))
+    members.append((random_state.RANDOM_STATE, json.dumps(random_state.capture(layer_paths(model))).encode()))
     with atomic_write(filepath) as f:
         _write_archive(f, members)
 
@@ -169,10 +182,15 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 def save_weights_only(model, filepath, overwrite=True):
     """Write every weight of ``model`` to one ``.weights.safetensors`` file."""
     filepath = os.fspath(filepath)
+    if filepath.endswith(".weights.h5"):        # Keras 3's HDF5 layout
+        from . import keras_archive
+        if _check_overwrite(filepath, overwrite):
+            keras_archive.save_weights(model, filepath)
+        return
     if not filepath.endswith(WEIGHTS_SUFFIX):
         raise ValueError(
-            "save_weights: the filename must end in `.weights.safetensors` (nerve's weights format; "
-            f"Keras's `.weights.h5` is not supported). Received: filepath={filepath}"
+            "save_weights: the filename must end in `.weights.safetensors` (nerve's weights format) or "
+            f"`.weights.h5` (Keras's). Received: filepath={filepath}"
         )
     if not _check_overwrite(filepath, overwrite):
         return
@@ -189,7 +207,7 @@ MAX_CONFIG_BYTES = 64 << 20
 
 def _limits():
     return {METADATA: 1 << 20, CONFIG: MAX_CONFIG_BYTES, MODEL_WEIGHTS: MAX_WEIGHTS_BYTES,
-            OPTIMIZER_WEIGHTS: MAX_WEIGHTS_BYTES}
+            OPTIMIZER_WEIGHTS: MAX_WEIGHTS_BYTES, random_state.RANDOM_STATE: 4 << 20}
 
 
 def _json_member(members, name, filepath):
@@ -249,6 +267,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             unsafe or mismatched content.
     """
     filepath = os.fspath(filepath)
+    from . import keras_archive
+    if filepath.endswith(".keras") and keras_archive.is_keras_archive(filepath):
+        return keras_archive.load_model(filepath, custom_objects, compile=compile, safe_mode=safe_mode)
     members = read_members(filepath, _limits(), required=(CONFIG, MODEL_WEIGHTS))
     config = _json_member(members, CONFIG, filepath)
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
@@ -258,7 +279,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     shapes = tensor_file.shapes_from_bytes(members[MODEL_WEIGHTS], filepath, MODEL_WEIGHTS)
     with safe_mode_scope(safe_mode), custom_object_scope(custom_objects or {}):
         try:
-            with tensor_file.allocation_guard(shapes, filepath, MODEL_WEIGHTS):
+            with tensor_file.allocation_guard(shapes, filepath, MODEL_WEIGHTS), random_state.no_draws():
                 model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
         except ModelFileError:
             raise
@@ -276,6 +297,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      "custom_objects= or compile=False") from err
             if OPTIMIZER_WEIGHTS in members:
                 _load_optimizer(model, members[OPTIMIZER_WEIGHTS], filepath)
+        if random_state.RANDOM_STATE in members:
+            random_state.restore(_json_member(members, random_state.RANDOM_STATE, filepath), layer_paths(model),
+                                 filepath, restore_global=bool(compile and compile_config))
     return model
 
 
@@ -300,9 +324,13 @@ def _load_optimizer(model, data, filepath):
     _assign(variables, arrays, filepath, "optimizer variables")
 
 
-def load_weights_only(model, filepath, skip_mismatch=False):
-    """Assign the weights stored in a ``.weights.safetensors`` file (or a saved model file) to ``model``."""
+def load_weights_only(model, filepath, skip_mismatch=False, by_name=False):
+    """Assign the weights stored in a ``.weights.safetensors`` file (or a saved model file) to ``model``;
+    Keras's ``.weights.h5``, legacy ``.h5`` (``by_name`` there) and ``.keras`` files too."""
     filepath = os.fspath(filepath)
+    from . import keras_archive
+    if filepath.endswith((".h5", ".hdf5")) or (filepath.endswith(".keras") and keras_archive.is_keras_archive(filepath)):
+        return keras_archive.load_weights(model, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
     if filepath.endswith(WEIGHTS_SUFFIX):
         arrays = tensor_file.from_bytes(_read_weights_file(filepath), filepath, os.path.basename(filepath),
                                         "load_weights")
@@ -311,8 +339,8 @@ def load_weights_only(model, filepath, skip_mismatch=False):
         arrays = tensor_file.from_bytes(members[MODEL_WEIGHTS], filepath, MODEL_WEIGHTS, "load_weights")
     else:
         raise ValueError(
-            "load_weights: the filename must end in `.weights.safetensors` (or be a `.nerve` model "
-            f"file). Received: filepath={filepath}"
+            "load_weights: the filename must end in `.weights.safetensors`, `.weights.h5` or `.h5`, or be a "
+            f"`.nerve` or `.keras` model file. Received: filepath={filepath}"
         )
     variables = weight_paths(model)
     if arrays and not variables:

@@ -90,7 +90,7 @@ def test_save_load_identical_predictions_and_compile_state(make, blobs, tmp_path
     model.save(path)
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == sorted(["metadata.json", "config.json", "model.weights.safetensors",
-                                                      "optimizer.weights.safetensors"])
+                                                      "optimizer.weights.safetensors", "random_state.json"])
         assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
         json.loads(archive.read("config.json"))
     loaded = nerve.models.load_model(path)
