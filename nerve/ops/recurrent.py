@@ -1,25 +1,27 @@
 """Whole-sequence recurrences (LSTM, GRU, simple RNN) as single ops with backpropagation through time.
 
-Each op takes the input projection of every timestep, ``xw = x·W + b`` (batch, steps, gates·units),
-computed before by one GEMM, and runs the recurrence over the steps: one GEMM per step (h·U, all
+Each op takes the input projection of every step, ``xw = x·W + b``, time-major (steps, batch,
+gates·units), computed before by one GEMM, and runs the recurrence: one GEMM per step (h·U, all
 gates at once) and a few elementwise passes written into preallocated buffers. Its backward walks
-the steps in reverse (the hand-written adjoint below), gathering dz for every step, and ends with
-one GEMM for the recurrent kernel, dU = Σ_t h_{t−1}ᵀ·dz_t, done as H_prevᵀ·dZ over all steps.
+the steps in reverse (the adjoint in each class's docstring), writing every step's dz into the
+gradient of xw, and ends with one GEMM for the recurrent kernel, dU = Σ_t h_{t−1}ᵀ·dz_t, done as
+H_prevᵀ·dZ over all steps. Time-major keeps every per-step slice contiguous, and makes dxw the
+buffer the steps write (no transpose); the layer transposes x (narrower than xw) instead.
 
 Why a fused op: an LSTM step composed of nerve ops is ~14 Functions forward and as many backward,
-each a Python call and a temporary; fused, a step is one GEMM and a few in-place passes over
-(batch, units) buffers. Measured on a training step in benchmarks/lstm.py (figures and the
-per-step-graph comparison in benchmarks/RESULTS.md).
+each a Python call and a temporary; fused, a step is one GEMM and ~13 (forward) / ~20 (backward)
+NumPy passes over (batch, units) buffers. Measured in benchmarks/lstm.py (figures, and the
+per-step-graph comparison, in benchmarks/RESULTS.md).
+
+σ is computed as ½ + ½·tanh(x/2): the same function, one SIMD tanh and no overflow to guard.
 
 Masks (Keras's rule): where ``mask[b, t]`` is False the step is skipped: the states carry over
 unchanged and the output repeats the previous output (zeros with ``zero_output_for_mask``).
 ``go_backwards`` processes the steps last to first and returns the outputs in that order.
 
-The ops return one packed array (batch, steps + n_states, units): the outputs in processing order,
+Each op returns one packed array (steps + n_states, batch, units): the outputs in processing order,
 then the final states (h, and c for the LSTM); the layer slices it.
 """
-
-import math
 
 from .. import backend
 from ..autodiff import Function
@@ -29,59 +31,68 @@ __all__ = ["gru_sequence", "lstm_sequence", "simple_rnn_sequence"]
 
 
 def _sigmoid_(a):
-    """σ(a) in place: 1/(1 + e^(−a)), with −a capped so that e^(−a) never overflows."""
+    """σ(a) in place, as ½ + ½·tanh(a/2) (no overflow for any input)."""
     xp = backend.array_module(a)
-    xp.negative(a, out=a)
-    xp.minimum(a, 0.999 * math.log(float(xp.finfo(a.dtype).max)), out=a)
-    xp.exp(a, out=a)
-    a += 1
-    xp.reciprocal(a, out=a)
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
     return a
 
 
 class _Recurrence(Function):
     """What the three recurrences share: the step order, the mask, the output rule."""
 
-    n_states = 1
-
     def __init__(self, mask=None, go_backwards=False, zero_output_for_mask=False):
-        self.mask = mask                                # (batch, steps) bool, or None
+        self.mask = None if mask is None else mask.T[:, :, None]    # (steps, batch, 1) bool
         self.go_backwards = go_backwards
         self.zero_output_for_mask = zero_output_for_mask
 
     def _order(self, steps):
-        return range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        return list(range(steps - 1, -1, -1)) if self.go_backwards else list(range(steps))
 
     def _mask_at(self, t):
-        return None if self.mask is None else self.mask[:, t, None]
+        return None if self.mask is None else self.mask[t]
 
-    def _masked_output(self, packed, k, h_new, m):
-        """Write step k's output: h_new where the step is kept, else the previous output (or 0)."""
+    def _write_output(self, packed, k, h_new, m):
+        """Step k's output: h_new where the step is kept, else the previous output (or 0)."""
+        xp = backend.array_module(h_new)
         if m is None:
-            packed[:, k] = h_new
+            packed[k] = h_new
         elif self.zero_output_for_mask or k == 0:
-            packed[:, k] = h_new * m
+            xp.multiply(h_new, m, out=packed[k])
         else:
-            backend.array_module(h_new).copyto(packed[:, k], packed[:, k - 1])
-            backend.array_module(h_new).copyto(packed[:, k], h_new, where=m)
+            xp.copyto(packed[k], xp.where(m, h_new, packed[k - 1]))
+
+    def _carry_state(self, new, old, m):
+        """A masked step keeps the old state: ``new`` (a buffer) takes ``old`` where m is False."""
+        if m is not None:
+            backend.array_module(new).copyto(new, old, where=~m)
 
     def _output_grads(self, g_packed, steps):
-        """Per processing step: the gradient reaching h_new from the outputs (the output of a
-        masked step is the previous one, so its gradient flows back to that one)."""
-        xp = backend.array_module(g_packed)
-        g_out = g_packed[:, :steps]
+        """Per processing step, the gradient reaching the step's new h from the outputs (the output
+        of a masked step is the previous output, so its gradient flows back to that one)."""
+        g_out = g_packed[:steps]
         if self.mask is None:
             return g_out
-        order = list(self._order(steps))
+        xp = backend.array_module(g_packed)
+        order = self._order(steps)
         result = xp.empty_like(g_out)
-        carry = xp.zeros_like(g_out[:, 0])
+        carry = xp.zeros_like(g_out[0])
         for k in range(steps - 1, -1, -1):
-            m = self.mask[:, order[k], None]
-            total = g_out[:, k] + carry
-            result[:, k] = total * m
+            m = self.mask[order[k]]
+            total = g_out[k] + carry
+            xp.multiply(total, m, out=result[k])
             if not self.zero_output_for_mask:
                 carry = total * ~m
         return result
+
+    def _recurrent_kernel_grad(self, h_prev, dz_by_time, order, width):
+        """dU = Σ_k h_{k−1}ᵀ·dz_k, one GEMM; h_prev is in processing order, dz in time order."""
+        if self.go_backwards:
+            h_prev = h_prev[::-1]
+        units = h_prev.shape[-1]
+        return h_prev.reshape(-1, units).T @ dz_by_time.reshape(-1, width)
 
 
 class LSTMSequence(_Recurrence):
@@ -95,69 +106,75 @@ class LSTMSequence(_Recurrence):
     dz_o = δh ⊙ tanh c_t ⊙ o(1−o); then δh_{t−1} = dz·Uᵀ, δc_{t−1} = δc ⊙ f.
     """
 
-    n_states = 2
-
     def forward(self, xw, h0, c0, u):
         xp = backend.array_module(xw)
-        batch, steps, four_units = xw.shape
+        steps, batch, four_units = xw.shape
         n = four_units // 4
-        packed = xp.empty((batch, steps + 2, n), dtype=xw.dtype)
-        self.gates = gates = xp.empty((steps, batch, 4 * n), dtype=xw.dtype)
-        self.h_prev = h_prev = xp.empty((steps, batch, n), dtype=xw.dtype)
-        self.c_prev = c_prev = xp.empty((steps, batch, n), dtype=xw.dtype)
-        self.tanh_c = tanh_c = xp.empty((steps, batch, n), dtype=xw.dtype)
+        dtype = xw.dtype
+        packed = xp.empty((steps + 2, batch, n), dtype=dtype)
+        self.gates = gates = xp.empty((steps, batch, 4 * n), dtype=dtype)   # σ(z); the c block unused
+        self.cell_input = g_all = xp.empty((steps, batch, n), dtype=dtype)   # tanh(z_c)
+        self.h = hs = xp.empty((steps + 1, batch, n), dtype=dtype)         # the state before step k
+        self.c = cs = xp.empty((steps + 1, batch, n), dtype=dtype)
+        self.tanh_c = tanh_c = xp.empty((steps, batch, n), dtype=dtype)
         self.u = u
-        h, c = h0, c0
+        hs[0], cs[0] = h0, c0
+        product = xp.empty((batch, n), dtype=dtype)
         for k, t in enumerate(self._order(steps)):
-            h_prev[k], c_prev[k] = h, c
             z = gates[k]
-            xp.matmul(h, u, out=z)
-            z += xw[:, t]
-            _sigmoid_(z[:, :2 * n])
-            xp.tanh(z[:, 2 * n:3 * n], out=z[:, 2 * n:3 * n])
-            _sigmoid_(z[:, 3 * n:])
-            i, f, g, o = z[:, :n], z[:, n:2 * n], z[:, 2 * n:3 * n], z[:, 3 * n:]
-            c_new = f * c
-            c_new += i * g
+            xp.matmul(hs[k], u, out=z)
+            z += xw[t]
+            xp.tanh(z[:, 2 * n:3 * n], out=g_all[k])
+            _sigmoid_(z)
+            i, f, o = z[:, :n], z[:, n:2 * n], z[:, 3 * n:]
+            c_new, h_new = cs[k + 1], hs[k + 1]
+            xp.multiply(f, cs[k], out=c_new)
+            xp.multiply(i, g_all[k], out=product)
+            c_new += product
             xp.tanh(c_new, out=tanh_c[k])
-            h_new = o * tanh_c[k]
+            xp.multiply(o, tanh_c[k], out=h_new)
             m = self._mask_at(t)
-            self._masked_output(packed, k, h_new, m)
-            if m is not None:
-                h_new = xp.where(m, h_new, h)
-                c_new = xp.where(m, c_new, c)
-            h, c = h_new, c_new
-        packed[:, steps], packed[:, steps + 1] = h, c
+            self._write_output(packed, k, h_new, m)
+            self._carry_state(h_new, hs[k], m)
+            self._carry_state(c_new, cs[k], m)
+        packed[steps], packed[steps + 1] = hs[steps], cs[steps]
         return packed
 
     def backward(self, g_packed):
         xp = backend.array_module(g_packed)
-        steps = self.gates.shape[0]
-        n = self.u.shape[0]
+        steps, batch, four_units = self.gates.shape
+        n = four_units // 4
         g_out = self._output_grads(g_packed, steps)
-        dz_all = xp.empty_like(self.gates)
-        dh = g_packed[:, steps].copy()
-        dc = g_packed[:, steps + 1].copy()
-        order = list(self._order(steps))
+        order = self._order(steps)
+        dxw = xp.empty_like(self.gates)             # time order: what the input projection receives
+        dh, dc = g_packed[steps].copy(), g_packed[steps + 1].copy()
         u_t = self.u.T
+        tmp = xp.empty((batch, n), dtype=g_packed.dtype)
         for k in range(steps - 1, -1, -1):
-            m = self._mask_at(order[k])
-            z = self.gates[k]
-            i, f, g, o = z[:, :n], z[:, n:2 * n], z[:, 2 * n:3 * n], z[:, 3 * n:]
-            tc = self.tanh_c[k]
-            dh_new = dh if m is None else dh * m
-            dh_new += g_out[:, k]                      # already zero on masked rows
-            dc_new = dc if m is None else dc * m
-            dc_new += dh_new * o * (1 - tc * tc)
-            dz = dz_all[k]
+            t = order[k]
+            m = self._mask_at(t)
+            s = self.gates[k]
+            i, f, o = s[:, :n], s[:, n:2 * n], s[:, 3 * n:]
+            g, tc = self.cell_input[k], self.tanh_c[k]
+            dh_new = dh * m if m is not None else dh
+            dh_new += g_out[k]                          # zero on masked rows already
+            dc_new = dc * m if m is not None else dc
+            xp.multiply(tc, tc, out=tmp)
+            xp.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh_new
+            dc_new += tmp                               # δc ⊙ ... + δh ⊙ o ⊙ (1 − tanh²c)
+            dz = dxw[t]
             xp.multiply(dc_new, g, out=dz[:, :n])
-            dz[:, :n] *= i * (1 - i)
-            xp.multiply(dc_new, self.c_prev[k], out=dz[:, n:2 * n])
-            dz[:, n:2 * n] *= f * (1 - f)
-            xp.multiply(dc_new, i, out=dz[:, 2 * n:3 * n])
-            dz[:, 2 * n:3 * n] *= 1 - g * g
+            xp.multiply(dc_new, self.c[k], out=dz[:, n:2 * n])
             xp.multiply(dh_new, tc, out=dz[:, 3 * n:])
-            dz[:, 3 * n:] *= o * (1 - o)
+            derivative = 1 - s
+            derivative *= s
+            dz *= derivative                            # σ' on i, f, o (the c block is rewritten next)
+            xp.multiply(g, g, out=tmp)
+            xp.subtract(1, tmp, out=tmp)
+            xp.multiply(dc_new, i, out=dz[:, 2 * n:3 * n])
+            dz[:, 2 * n:3 * n] *= tmp
             dh_rec = dz @ u_t
             dc_rec = dc_new * f
             if m is None:
@@ -165,8 +182,7 @@ class LSTMSequence(_Recurrence):
             else:
                 dh = xp.where(m, dh_rec, dh)
                 dc = xp.where(m, dc_rec, dc)
-        dxw = _to_batch_major(dz_all, order)
-        du = self.h_prev.reshape(-1, n).T @ dz_all.reshape(-1, 4 * n) if self.needs_grad[3] else None
+        du = self._recurrent_kernel_grad(self.h[:steps], dxw, order, 4 * n) if self.needs_grad[3] else None
         return dxw, dh, dc, du
 
 
@@ -189,18 +205,17 @@ class GRUSequence(_Recurrence):
 
     def forward(self, xw, h0, u, b_rec):
         xp = backend.array_module(xw)
-        batch, steps, three_units = xw.shape
+        steps, batch, three_units = xw.shape
         n = three_units // 3
-        packed = xp.empty((batch, steps + 1, n), dtype=xw.dtype)
-        self.gates = gates = xp.empty((steps, batch, 3 * n), dtype=xw.dtype)    # z, r, ĥ
-        self.a_h = a_h = xp.empty((steps, batch, n), dtype=xw.dtype)    # h·U_h + b (after) or (r⊙h)
-        self.h_prev = h_prev = xp.empty((steps, batch, n), dtype=xw.dtype)
+        dtype = xw.dtype
+        packed = xp.empty((steps + 1, batch, n), dtype=dtype)
+        self.gates = gates = xp.empty((steps, batch, 3 * n), dtype=dtype)    # z, r, ĥ
+        self.a_h = a_h = xp.empty((steps, batch, n), dtype=dtype)     # h·U_h + b (after) or r ⊙ h (before)
+        self.h = hs = xp.empty((steps + 1, batch, n), dtype=dtype)
         self.u = u
-        h = h0
+        hs[0] = h0
         for k, t in enumerate(self._order(steps)):
-            h_prev[k] = h
-            z = gates[k]
-            x_t = xw[:, t]
+            z, x_t, h = gates[k], xw[t], hs[k]
             if self.reset_after:
                 a = h @ u
                 a += b_rec
@@ -217,44 +232,46 @@ class GRUSequence(_Recurrence):
             z[:, 2 * n:] += x_t[:, 2 * n:]
             xp.tanh(z[:, 2 * n:], out=z[:, 2 * n:])
             update, candidate = z[:, :n], z[:, 2 * n:]
-            h_new = update * (h - candidate)
-            h_new += candidate
+            h_new = hs[k + 1]
+            xp.subtract(h, candidate, out=h_new)
+            h_new *= update
+            h_new += candidate                          # z ⊙ h + (1 − z) ⊙ ĥ
             m = self._mask_at(t)
-            self._masked_output(packed, k, h_new, m)
-            h = h_new if m is None else xp.where(m, h_new, h)
-        packed[:, steps] = h
+            self._write_output(packed, k, h_new, m)
+            self._carry_state(h_new, h, m)
+        packed[steps] = hs[steps]
         return packed
 
     def backward(self, g_packed):
         xp = backend.array_module(g_packed)
-        steps = self.gates.shape[0]
-        n = self.u.shape[0]
+        steps, batch, three_units = self.gates.shape
+        n = three_units // 3
         g_out = self._output_grads(g_packed, steps)
-        dz_all = xp.empty_like(self.gates)        # d(pre-activations) xw: z, r, h
-        da_all = xp.empty_like(self.gates) if self.reset_after else None   # d(h·U + b)
-        dh = g_packed[:, steps].copy()
-        order = list(self._order(steps))
+        order = self._order(steps)
+        dxw = xp.empty_like(self.gates)            # d(pre-activations) from xw: z, r, h; time order
+        da_all = xp.empty_like(self.gates) if self.reset_after else None   # d(h·U + b); time order
+        dh = g_packed[steps].copy()
         u = self.u
         for k in range(steps - 1, -1, -1):
-            m = self._mask_at(order[k])
+            t = order[k]
+            m = self._mask_at(t)
             g = self.gates[k]
             update, reset, candidate = g[:, :n], g[:, n:2 * n], g[:, 2 * n:]
-            h_prev = self.h_prev[k]
-            dh_new = dh if m is None else dh * m
-            dh_new += g_out[:, k]
-            dz = dz_all[k]
+            h_prev = self.h[k]
+            dh_new = dh * m if m is not None else dh
+            dh_new += g_out[k]
+            dz = dxw[t]
             xp.multiply(dh_new, 1 - update, out=dz[:, 2 * n:])
             dz[:, 2 * n:] *= 1 - candidate * candidate                  # dĥ (pre-tanh)
             xp.multiply(dh_new, h_prev - candidate, out=dz[:, :n])
             dz[:, :n] *= update * (1 - update)
             dh_rec = dh_new * update
             if self.reset_after:
-                da = da_all[k]
-                da[:, :n] = dz[:, :n]
-                xp.multiply(dz[:, 2 * n:], reset, out=da[:, 2 * n:])
                 xp.multiply(dz[:, 2 * n:], self.a_h[k], out=dz[:, n:2 * n])
                 dz[:, n:2 * n] *= reset * (1 - reset)
-                da[:, n:2 * n] = dz[:, n:2 * n]
+                da = da_all[t]
+                da[:, :2 * n] = dz[:, :2 * n]
+                xp.multiply(dz[:, 2 * n:], reset, out=da[:, 2 * n:])
                 dh_rec += da @ u.T
             else:
                 d_rh = dz[:, 2 * n:] @ u[:, 2 * n:].T
@@ -263,17 +280,14 @@ class GRUSequence(_Recurrence):
                 dh_rec += d_rh * reset
                 dh_rec += dz[:, :2 * n] @ u[:, :2 * n].T
             dh = dh_rec if m is None else xp.where(m, dh_rec, dh)
-        dxw = _to_batch_major(dz_all, order)
         du = db = None
-        h_flat = self.h_prev.reshape(-1, n)
         if self.reset_after:
-            d_flat = da_all.reshape(-1, 3 * n)
-            du = h_flat.T @ d_flat if self.needs_grad[2] else None
-            db = d_flat.sum(axis=0) if self.needs_grad[3] else None
+            du = self._recurrent_kernel_grad(self.h[:steps], da_all, order, 3 * n) if self.needs_grad[2] else None
+            db = da_all.reshape(-1, 3 * n).sum(axis=0) if self.needs_grad[3] else None
         elif self.needs_grad[2]:
             du = xp.empty_like(u)
-            du[:, :2 * n] = h_flat.T @ dz_all[:, :, :2 * n].reshape(-1, 2 * n)
-            du[:, 2 * n:] = self.a_h.reshape(-1, n).T @ dz_all[:, :, 2 * n:].reshape(-1, n)
+            du[:, :2 * n] = self._recurrent_kernel_grad(self.h[:steps], dxw[:, :, :2 * n], order, 2 * n)
+            du[:, 2 * n:] = self._recurrent_kernel_grad(self.a_h, dxw[:, :, 2 * n:], order, n)
         return dxw, dh, du, db
 
 
@@ -285,52 +299,46 @@ class SimpleRNNSequence(_Recurrence):
 
     def forward(self, xw, h0, u):
         xp = backend.array_module(xw)
-        batch, steps, n = xw.shape
-        packed = xp.empty((batch, steps + 1, n), dtype=xw.dtype)
-        self.h_new = h_all = xp.empty((steps, batch, n), dtype=xw.dtype)
-        self.h_prev = h_prev = xp.empty((steps, batch, n), dtype=xw.dtype)
+        steps, batch, n = xw.shape
+        packed = xp.empty((steps + 1, batch, n), dtype=xw.dtype)
+        self.h_new = h_all = xp.empty((steps, batch, n), dtype=xw.dtype)     # tanh(a) of each step
+        self.h = hs = xp.empty((steps + 1, batch, n), dtype=xw.dtype)
         self.u = u
-        h = h0
+        hs[0] = h0
         for k, t in enumerate(self._order(steps)):
-            h_prev[k] = h
             a = h_all[k]
-            xp.matmul(h, u, out=a)
-            a += xw[:, t]
+            xp.matmul(hs[k], u, out=a)
+            a += xw[t]
             xp.tanh(a, out=a)
             m = self._mask_at(t)
-            self._masked_output(packed, k, a, m)
-            h = a if m is None else xp.where(m, a, h)
-        packed[:, steps] = h
+            self._write_output(packed, k, a, m)
+            hs[k + 1] = a
+            self._carry_state(hs[k + 1], hs[k], m)
+        packed[steps] = hs[steps]
         return packed
 
     def backward(self, g_packed):
         xp = backend.array_module(g_packed)
         steps, _, n = self.h_new.shape
         g_out = self._output_grads(g_packed, steps)
-        da_all = xp.empty_like(self.h_new)
-        dh = g_packed[:, steps].copy()
-        order = list(self._order(steps))
+        order = self._order(steps)
+        dxw = xp.empty_like(self.h_new)
+        dh = g_packed[steps].copy()
         u_t = self.u.T
         for k in range(steps - 1, -1, -1):
-            m = self._mask_at(order[k])
+            t = order[k]
+            m = self._mask_at(t)
             h_new = self.h_new[k]
-            dh_new = dh if m is None else dh * m
-            dh_new += g_out[:, k]
-            da = da_all[k]
-            xp.multiply(dh_new, 1 - h_new * h_new, out=da)
+            dh_new = dh * m if m is not None else dh
+            dh_new += g_out[k]
+            da = dxw[t]
+            xp.multiply(h_new, h_new, out=da)
+            xp.subtract(1, da, out=da)
+            da *= dh_new
             dh_rec = da @ u_t
             dh = dh_rec if m is None else xp.where(m, dh_rec, dh)
-        dxw = _to_batch_major(da_all, order)
-        du = self.h_prev.reshape(-1, n).T @ da_all.reshape(-1, n) if self.needs_grad[2] else None
+        du = self._recurrent_kernel_grad(self.h[:steps], dxw, order, n) if self.needs_grad[2] else None
         return dxw, dh, du
-
-
-def _to_batch_major(per_step, order):
-    """(steps in processing order, batch, k) -> (batch, steps in time order, k)."""
-    xp = backend.array_module(per_step)
-    if order and order[0] != 0:
-        per_step = per_step[::-1]
-    return xp.ascontiguousarray(per_step.transpose(1, 0, 2))
 
 
 def _mask_array(mask):
@@ -340,10 +348,14 @@ def _mask_array(mask):
 
 
 def lstm_sequence(xw, h0, c0, recurrent_kernel, mask=None, go_backwards=False, zero_output_for_mask=False):
-    """The LSTM recurrence over every step of ``xw`` (batch, steps, 4·units); see LSTMSequence.
+    """The LSTM recurrence over every step of ``xw`` (steps, batch, 4·units); see LSTMSequence.
+
+    Args:
+        xw: x·W + b, time-major; h0, c0: (batch, units); recurrent_kernel: U (units, 4·units).
+        mask: optional (batch, steps) booleans (True: the step is data).
 
     Returns:
-        (batch, steps + 2, units): the outputs in processing order, then h_T and c_T.
+        (steps + 2, batch, units): the outputs in processing order, then h_T and c_T.
     """
     op = LSTMSequence(_mask_array(mask), go_backwards, zero_output_for_mask)
     return op(xw, h0, c0, recurrent_kernel)
@@ -351,12 +363,12 @@ def lstm_sequence(xw, h0, c0, recurrent_kernel, mask=None, go_backwards=False, z
 
 def gru_sequence(xw, h0, recurrent_kernel, recurrent_bias=None, reset_after=True, mask=None,
                  go_backwards=False, zero_output_for_mask=False):
-    """The GRU recurrence over every step of ``xw`` (batch, steps, 3·units); see GRUSequence.
+    """The GRU recurrence over every step of ``xw`` (steps, batch, 3·units); see GRUSequence.
 
     ``recurrent_bias`` (3·units,) is added to h·U (reset_after only; zeros when None).
 
     Returns:
-        (batch, steps + 1, units): the outputs in processing order, then h_T.
+        (steps + 1, batch, units): the outputs in processing order, then h_T.
     """
     op = GRUSequence(reset_after, mask=_mask_array(mask), go_backwards=go_backwards,
                      zero_output_for_mask=zero_output_for_mask)
@@ -366,10 +378,10 @@ def gru_sequence(xw, h0, recurrent_kernel, recurrent_bias=None, reset_after=True
 
 
 def simple_rnn_sequence(xw, h0, recurrent_kernel, mask=None, go_backwards=False, zero_output_for_mask=False):
-    """The tanh RNN recurrence over every step of ``xw`` (batch, steps, units); see SimpleRNNSequence.
+    """The tanh RNN recurrence over every step of ``xw`` (steps, batch, units); see SimpleRNNSequence.
 
     Returns:
-        (batch, steps + 1, units): the outputs in processing order, then h_T.
+        (steps + 1, batch, units): the outputs in processing order, then h_T.
     """
     op = SimpleRNNSequence(_mask_array(mask), go_backwards, zero_output_for_mask)
     return op(xw, h0, recurrent_kernel)

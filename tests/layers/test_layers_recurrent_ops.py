@@ -29,9 +29,10 @@ def data(rng):
 
 
 def _check_against_reference(packed, outputs, states):
-    np.testing.assert_allclose(packed[:, :T], outputs, atol=1e-12)
+    """The ops are time-major: (steps + states, batch, units)."""
+    np.testing.assert_allclose(packed[:T].transpose(1, 0, 2), outputs, atol=1e-12)
     for i, state in enumerate(states):
-        np.testing.assert_allclose(packed[:, T + i], state, atol=1e-12)
+        np.testing.assert_allclose(packed[T + i], state, atol=1e-12)
 
 
 @pytest.mark.parametrize("mask,backwards,zero_output", CASES)
@@ -40,7 +41,7 @@ def test_lstm_sequence(data, mask, backwards, zero_output):
     flags = dict(mask=mask, go_backwards=backwards, zero_output_for_mask=zero_output)
     _, outputs, states = ref.run(lambda xt, s: ref.lstm_cell(xt, s, kernel, recurrent, bias), x, [h0, c0],
                                  mask, backwards, zero_output)
-    xw = x @ kernel + bias
+    xw = (x @ kernel + bias).transpose(1, 0, 2).copy()
     _check_against_reference(lstm_sequence(Tensor(xw), Tensor(h0), Tensor(c0), Tensor(recurrent), **flags).numpy(),
                              outputs, states)
     assert gradcheck(lambda a, h, c, u: lstm_sequence(a, h, c, u, **flags), xw, h0, c0, recurrent)
@@ -54,11 +55,11 @@ def test_gru_sequence(data, reset_after, mask, backwards, zero_output):
     _, outputs, states = ref.run(lambda xt, s: ref.gru_cell(xt, s, kernel, recurrent, bias, reset_after), x, [h0],
                                  mask, backwards, zero_output)
     if reset_after:
-        xw = x @ kernel + bias[0]
+        xw = (x @ kernel + bias[0]).transpose(1, 0, 2).copy()
         packed = gru_sequence(Tensor(xw), Tensor(h0), Tensor(recurrent), Tensor(bias[1]), **flags)
         assert gradcheck(lambda a, h, u, b: gru_sequence(a, h, u, b, **flags), xw, h0, recurrent, bias[1])
     else:
-        xw = x @ kernel + bias
+        xw = (x @ kernel + bias).transpose(1, 0, 2).copy()
         packed = gru_sequence(Tensor(xw), Tensor(h0), Tensor(recurrent), reset_after=False, **flags)
         assert gradcheck(lambda a, h, u: gru_sequence(a, h, u, reset_after=False, **flags), xw, h0, recurrent)
     _check_against_reference(packed.numpy(), outputs, states)
@@ -70,7 +71,7 @@ def test_simple_rnn_sequence(data, mask, backwards, zero_output):
     flags = dict(mask=mask, go_backwards=backwards, zero_output_for_mask=zero_output)
     _, outputs, states = ref.run(lambda xt, s: ref.simple_rnn_cell(xt, s, kernel, recurrent, bias), x, [h0],
                                  mask, backwards, zero_output)
-    xw = x @ kernel + bias
+    xw = (x @ kernel + bias).transpose(1, 0, 2).copy()
     _check_against_reference(simple_rnn_sequence(Tensor(xw), Tensor(h0), Tensor(recurrent), **flags).numpy(),
                              outputs, states)
     assert gradcheck(lambda a, h, u: simple_rnn_sequence(a, h, u, **flags), xw, h0, recurrent)
@@ -78,6 +79,6 @@ def test_simple_rnn_sequence(data, mask, backwards, zero_output):
 
 def test_float32_stays_float32(data):
     x, kernel, recurrent, bias, h0, c0 = data(4)
-    f32 = [np.asarray(a, "float32") for a in (x @ kernel + bias, h0, c0, recurrent)]
+    f32 = [np.asarray(a, "float32") for a in ((x @ kernel + bias).transpose(1, 0, 2), h0, c0, recurrent)]
     out = lstm_sequence(*[Tensor(a) for a in f32])
     assert out.dtype == np.float32

@@ -246,14 +246,15 @@ class FusedRNN(RNN):
             dropout_mask = cell.get_dropout_mask(x[:, 0])
             x = x * ops.expand_dims(dropout_mask, 1)       # the same mask at every step (Keras)
         batch, steps, features = x.shape
-        xw = ops.matmul(ops.reshape(x, (batch * steps, features)), cell.kernel)   # every step: one GEMM
-        if cell.use_bias:
-            xw = xw + self._input_bias()
-        xw = ops.reshape(xw, (batch, steps, xw.shape[-1]))
-        packed = self._run_fused(xw, states, None if mask is None else mask.data)
-        outputs = packed[:, :steps] if self.return_sequences else None
-        final_states = [packed[:, steps + i] for i in range(len(self.state_size))]
-        last = packed[:, steps - 1] if self.zero_output_for_mask and not self.return_sequences else final_states[0]
+        # time-major: transposing x is cheaper than transposing xw (gates·units wide), and makes every
+        # step's slice of xw, and of its gradient, contiguous
+        x = ops.reshape(ops.transpose(x, (1, 0, 2)), (steps * batch, features))
+        xw = ops.affine(x, cell.kernel, self._input_bias() if cell.use_bias else None)   # all steps: one GEMM
+        packed = self._run_fused(ops.reshape(xw, (steps, batch, xw.shape[-1])), states,
+                                 None if mask is None else mask.data)
+        outputs = ops.transpose(packed[:steps], (1, 0, 2)) if self.return_sequences else None
+        final_states = [packed[steps + i] for i in range(len(self.state_size))]
+        last = packed[steps - 1] if self.zero_output_for_mask and not self.return_sequences else final_states[0]
         return outputs, last, final_states
 
     def _input_bias(self):
