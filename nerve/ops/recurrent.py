@@ -73,6 +73,8 @@ class _Recurrence(Function):
         """Per processing step, the gradient reaching the step's new h from the outputs (the output
         of a masked step is the previous output, so its gradient flows back to that one)."""
         g_out = g_packed[:steps]
+        if not g_out.any():            # only final states used (return_sequences=False): nothing to add
+            return None
         if self.mask is None:
             return g_out
         xp = backend.array_module(g_packed)
@@ -111,10 +113,10 @@ class LSTMSequence(_Recurrence):
         steps, batch, four_units = xw.shape
         n = four_units // 4
         dtype = xw.dtype
-        packed = xp.empty((steps + 2, batch, n), dtype=dtype)
+        hs, packed = _states_and_outputs(xp, steps, batch, n, 2, dtype, self.mask is None)
+        self.h = hs                                                         # hs[k]: the state before step k
         self.gates = gates = xp.empty((steps, batch, 4 * n), dtype=dtype)   # σ(z); the c block unused
         self.cell_input = g_all = xp.empty((steps, batch, n), dtype=dtype)   # tanh(z_c)
-        self.h = hs = xp.empty((steps + 1, batch, n), dtype=dtype)         # the state before step k
         self.c = cs = xp.empty((steps + 1, batch, n), dtype=dtype)
         self.tanh_c = tanh_c = xp.empty((steps, batch, n), dtype=dtype)
         self.u = u
@@ -134,7 +136,8 @@ class LSTMSequence(_Recurrence):
             xp.tanh(c_new, out=tanh_c[k])
             xp.multiply(o, tanh_c[k], out=h_new)
             m = self._mask_at(t)
-            self._write_output(packed, k, h_new, m)
+            if m is not None:
+                self._write_output(packed, k, h_new, m)
             self._carry_state(h_new, hs[k], m)
             self._carry_state(c_new, cs[k], m)
         packed[steps], packed[steps + 1] = hs[steps], cs[steps]
@@ -150,6 +153,7 @@ class LSTMSequence(_Recurrence):
         dh, dc = g_packed[steps].copy(), g_packed[steps + 1].copy()
         u_t = self.u.T
         tmp = xp.empty((batch, n), dtype=g_packed.dtype)
+        derivative = xp.empty((batch, 4 * n), dtype=g_packed.dtype)
         for k in range(steps - 1, -1, -1):
             t = order[k]
             m = self._mask_at(t)
@@ -157,7 +161,8 @@ class LSTMSequence(_Recurrence):
             i, f, o = s[:, :n], s[:, n:2 * n], s[:, 3 * n:]
             g, tc = self.cell_input[k], self.tanh_c[k]
             dh_new = dh * m if m is not None else dh
-            dh_new += g_out[k]                          # zero on masked rows already
+            if g_out is not None:
+                dh_new += g_out[k]                      # zero on masked rows already
             dc_new = dc * m if m is not None else dc
             xp.multiply(tc, tc, out=tmp)
             xp.subtract(1, tmp, out=tmp)
@@ -168,7 +173,7 @@ class LSTMSequence(_Recurrence):
             xp.multiply(dc_new, g, out=dz[:, :n])
             xp.multiply(dc_new, self.c[k], out=dz[:, n:2 * n])
             xp.multiply(dh_new, tc, out=dz[:, 3 * n:])
-            derivative = 1 - s
+            xp.subtract(1, s, out=derivative)
             derivative *= s
             dz *= derivative                            # σ' on i, f, o (the c block is rewritten next)
             xp.multiply(g, g, out=tmp)
@@ -208,10 +213,10 @@ class GRUSequence(_Recurrence):
         steps, batch, three_units = xw.shape
         n = three_units // 3
         dtype = xw.dtype
-        packed = xp.empty((steps + 1, batch, n), dtype=dtype)
+        hs, packed = _states_and_outputs(xp, steps, batch, n, 1, dtype, self.mask is None)
+        self.h = hs
         self.gates = gates = xp.empty((steps, batch, 3 * n), dtype=dtype)    # z, r, ĥ
         self.a_h = a_h = xp.empty((steps, batch, n), dtype=dtype)     # h·U_h + b (after) or r ⊙ h (before)
-        self.h = hs = xp.empty((steps + 1, batch, n), dtype=dtype)
         self.u = u
         hs[0] = h0
         for k, t in enumerate(self._order(steps)):
@@ -237,7 +242,8 @@ class GRUSequence(_Recurrence):
             h_new *= update
             h_new += candidate                          # z ⊙ h + (1 − z) ⊙ ĥ
             m = self._mask_at(t)
-            self._write_output(packed, k, h_new, m)
+            if m is not None:
+                self._write_output(packed, k, h_new, m)
             self._carry_state(h_new, h, m)
         packed[steps] = hs[steps]
         return packed
@@ -259,7 +265,8 @@ class GRUSequence(_Recurrence):
             update, reset, candidate = g[:, :n], g[:, n:2 * n], g[:, 2 * n:]
             h_prev = self.h[k]
             dh_new = dh * m if m is not None else dh
-            dh_new += g_out[k]
+            if g_out is not None:
+                dh_new += g_out[k]
             dz = dxw[t]
             xp.multiply(dh_new, 1 - update, out=dz[:, 2 * n:])
             dz[:, 2 * n:] *= 1 - candidate * candidate                  # dĥ (pre-tanh)
@@ -300,9 +307,9 @@ class SimpleRNNSequence(_Recurrence):
     def forward(self, xw, h0, u):
         xp = backend.array_module(xw)
         steps, batch, n = xw.shape
-        packed = xp.empty((steps + 1, batch, n), dtype=xw.dtype)
+        hs, packed = _states_and_outputs(xp, steps, batch, n, 1, xw.dtype, self.mask is None)
+        self.h = hs
         self.h_new = h_all = xp.empty((steps, batch, n), dtype=xw.dtype)     # tanh(a) of each step
-        self.h = hs = xp.empty((steps + 1, batch, n), dtype=xw.dtype)
         self.u = u
         hs[0] = h0
         for k, t in enumerate(self._order(steps)):
@@ -311,7 +318,8 @@ class SimpleRNNSequence(_Recurrence):
             a += xw[t]
             xp.tanh(a, out=a)
             m = self._mask_at(t)
-            self._write_output(packed, k, a, m)
+            if m is not None:
+                self._write_output(packed, k, a, m)
             hs[k + 1] = a
             self._carry_state(hs[k + 1], hs[k], m)
         packed[steps] = hs[steps]
@@ -330,7 +338,8 @@ class SimpleRNNSequence(_Recurrence):
             m = self._mask_at(t)
             h_new = self.h_new[k]
             dh_new = dh * m if m is not None else dh
-            dh_new += g_out[k]
+            if g_out is not None:
+                dh_new += g_out[k]
             da = dxw[t]
             xp.multiply(h_new, h_new, out=da)
             xp.subtract(1, da, out=da)
@@ -339,6 +348,17 @@ class SimpleRNNSequence(_Recurrence):
             dh = dh_rec if m is None else xp.where(m, dh_rec, dh)
         du = self._recurrent_kernel_grad(self.h[:steps], dxw, order, n) if self.needs_grad[2] else None
         return dxw, dh, du
+
+
+def _states_and_outputs(xp, steps, batch, units, n_states, dtype, outputs_are_states):
+    """The state buffer hs (steps + 1, ...; hs[0] the initial state) and the packed output
+    (steps + n_states, ...). Without a mask the outputs are the states hs[1:], so the two share
+    memory (packed = buffer[1:]): no copy per step, and h_T is already in place."""
+    if not outputs_are_states:
+        return (xp.empty((steps + 1, batch, units), dtype=dtype),
+                xp.empty((steps + n_states, batch, units), dtype=dtype))
+    buffer = xp.empty((steps + n_states + 1, batch, units), dtype=dtype)
+    return buffer[:steps + 1], buffer[1:]
 
 
 def _mask_array(mask):
