@@ -13,7 +13,7 @@ class ModelCheckpoint(Callback):
     Args:
         filepath: where to save; may hold ``{epoch}`` and log keys, formatted with the epoch
             (1-based) and the logs, e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.nerve"``. Must end in
-            ``.nerve`` (or ``.keras``), or ``.weights.safetensors`` with ``save_weights_only``.
+            ``.nerve`` or ``.keras``, or ``.weights.safetensors`` / ``.weights.h5`` with ``save_weights_only``.
         monitor: the quantity compared with ``save_best_only``.
         verbose: 1 prints a line on each save.
         save_best_only: save only when ``monitor`` beats the best so far.
@@ -40,15 +40,16 @@ class ModelCheckpoint(Callback):
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(
                 f"ModelCheckpoint: unrecognized save_freq: {save_freq!r} (expected 'epoch' or a positive int)")
-        if save_weights_only and not self.filepath.endswith(".weights.safetensors"):
+        if save_weights_only and not self.filepath.endswith((".weights.safetensors", ".weights.h5")):
             raise ValueError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end "
-                f"in `.weights.safetensors` (nerve's weights format). Received: filepath={self.filepath}"
+                "in `.weights.safetensors` (nerve's weights format) or `.weights.h5` (Keras's). "
+                f"Received: filepath={self.filepath}"
             )
         if not save_weights_only and not self.filepath.endswith((".nerve", ".keras")):
             raise ValueError(
-                "The filepath provided must end in `.nerve` (nerve's model format; `.keras` is accepted "
-                f"too). Received: filepath={self.filepath}"
+                "The filepath provided must end in `.nerve` (nerve's model format) or `.keras` (Keras's). "
+                f"Received: filepath={self.filepath}"
             )
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -183,14 +183,18 @@ class Model(Trainer, Layer):
         saving_lib.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write every weight to a ``.weights.safetensors`` file."""
+        """Write every weight to a ``.weights.safetensors`` file (nerve's) or ``.weights.h5`` (Keras's)."""
         from ..saving import saving_lib
         saving_lib.save_weights_only(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Read weights written by ``save_weights`` (or from a saved model file)."""
+        """Read weights written by ``save_weights`` (or from a saved model file, or a legacy Keras
+        ``.h5`` file such as the ``keras.applications`` ImageNet weights: ``by_name=True`` there)."""
         from ..saving import saving_lib
-        saving_lib.load_weights_only(self, filepath, skip_mismatch=skip_mismatch)
+        by_name = kwargs.pop("by_name", False)
+        if kwargs:
+            raise ValueError(f"load_weights: arguments not recognized: {sorted(kwargs)}")
+        saving_lib.load_weights_only(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def _drive_fit(model, callback, x, y):
 
 def test_model_checkpoint_rejects_wrong_suffixes(tmp_path):
     with pytest.raises(ValueError, match=r"\.weights\.safetensors"):
-        callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True)
+        callbacks.ModelCheckpoint(str(tmp_path / "w.weights.npz"), save_weights_only=True)
     with pytest.raises(ValueError, match=r"\.nerve"):
         callbacks.ModelCheckpoint(str(tmp_path / "model.h5"))
 

@@ -143,7 +143,7 @@ def test_save_weights_and_load_weights(blobs, tmp_path):
     third.load_weights(tmp_path / "full.nerve")
     np.testing.assert_array_equal(model.predict(x, verbose=0), third.predict(x, verbose=0))
     with pytest.raises(ValueError, match=r"\.weights\.safetensors"):
-        model.save_weights(tmp_path / "w.weights.h5")
+        model.save_weights(tmp_path / "w.weights.npz")
     with pytest.raises(ValueError, match=r"\.nerve"):
         model.save(tmp_path / "model.h5")
     with pytest.raises(ValueError, match="not built"):
