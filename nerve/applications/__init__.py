@@ -56,8 +56,8 @@ register("cgan", ConditionalGAN, "label-conditioned DCGAN (Mirza & Osindero 2014
          recipe={"epochs": 4, "batch_size": 64, "lr": 2e-4})
 register("vae", VariationalAutoencoder, "dense variational autoencoder (Kingma & Welling 2014), z 16: "
          "1,079,600 params", recipe={"epochs": 10, "batch_size": 128, "lr": 1e-3})
-register("autoencoder", ConvAutoencoder, "convolutional autoencoder, code 32: 278,369 params; "
-         "--noise: denoising", recipe={"epochs": 5, "batch_size": 128, "lr": 1e-3})
+register("autoencoder", ConvAutoencoder, "convolutional autoencoder, code 32: 120,769 params; "
+         "--noise: denoising", recipe={"epochs": 2, "batch_size": 128, "lr": 1e-3})
 
 __all__ = ["GPT", "gpt_training", "LeNet5", "MLP", "SimpleCNN", "AlexNet", "GoogLeNet", "ResNet18", "ResNet20",
            "ResNet32", "ResNet34", "ResNet50", "ResNet56", "ResNet101", "VGG16", "VGG19", "describe", "get", "names", "recipe", "register"]
