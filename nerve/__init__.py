@@ -10,7 +10,14 @@ define-by-run autodiff engine over NumPy (CPU) or CuPy (GPU).
     >>> x.grad
     Tensor(array([2., 4., 6.], dtype=float32))
 
-Submodules (``layers``, ``models``, ``losses``...) load on first use, as in Keras.
+The core API is imported here, statically, so "go to definition" leads to it: the engine
+(``Tensor``, ``grad``, ``ops``), the model-building modules (``layers``, ``models``, ``losses``,
+``optimizers``, ``metrics``, ``callbacks``...) and Keras's top-level names (``nerve.Sequential``,
+``nerve.Model``, ``nerve.Input``...). Only the heavy optional parts load on first use, as in
+Keras: the model zoo (``applications``), real datasets (``datasets``), plots (``visualize``),
+``classic``, ``rl``, ``text``, multi-process training (``distribution``) and ONNX ``export``;
+they pull in optional packages (matplotlib, mpi4py, onnx) or large tables that a training
+script need not pay for.
 """
 
 import importlib
@@ -18,28 +25,25 @@ import importlib
 from . import backend, config  # noqa: F401
 from .tensor import Tensor, Variable  # noqa: F401
 from .autodiff import Function, grad, no_grad  # noqa: F401
-from . import ops, utils  # noqa: F401
+from . import ops, random, utils  # noqa: F401
+from . import activations, constraints, initializers, regularizers  # noqa: F401
+from . import callbacks, layers, losses, metrics, optimizers  # noqa: F401
+from . import models, saving, testing, trainers  # noqa: F401
+from .layers import Input, InputSpec, KerasTensor, Layer  # noqa: F401
+from .models import Model, Sequential  # noqa: F401
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {
-    "activations", "applications", "callbacks", "classic", "constraints", "datasets", "distribution", "export",
-    "initializers", "random",
-    "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "testing", "visualize",
-}
-_NAMES = {   # top-level names, as keras exposes them -> the module that defines them
-    "Sequential": "models", "Model": "models", "Input": "layers", "InputSpec": "layers",
-    "Layer": "layers", "KerasTensor": "layers",
+_LAZY_SUBMODULES = {   # heavy or optional: imported on first attribute access
+    "applications", "classic", "datasets", "distribution", "export", "rl", "text", "visualize",
 }
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
+    if name in _LAZY_SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    if name in _NAMES:
-        return getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'nerve' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES | set(_NAMES))
+    return sorted(set(globals()) | _LAZY_SUBMODULES)
