@@ -144,15 +144,23 @@ class GPT(Model):
     def call(self, inputs, training=None):
         return self._forward(inputs, training=training)
 
-    def _forward(self, ids, training=None, caches=None, start=0):
+    def hidden_states(self, ids, training=None, caches=None, start=0):
+        """The final LayerNorm's output (batch, T, n_embd): the features the logits are made from
+        (and that a fine-tuning head reads, as GPT-1's classifier reads the last token's)."""
         ids = self._check_ids(ids, start)
         tokens = self.wte(ids)
         x = self.drop(tokens + self.wpe(tokens, start_index=start), training=training)
         for i, block in enumerate(self.blocks):
             x = block(x, training=training, cache=None if caches is None else caches[i])
-        x = self.ln_f(x)
         self.built = True                       # the layers made their weights on this first pass
-        return ops.matmul(x, ops.transpose(self.wte.embeddings))
+        return self.ln_f(x)
+
+    def logits(self, hidden):
+        """Next-token logits from ``hidden_states``: hidden · wteᵀ (the tied output weights)."""
+        return ops.matmul(hidden, ops.transpose(self.wte.embeddings))
+
+    def _forward(self, ids, training=None, caches=None, start=0):
+        return self.logits(self.hidden_states(ids, training=training, caches=caches, start=start))
 
     def _check_ids(self, ids, start=0):
         data = ids.data if isinstance(ids, Tensor) else numpy.asarray(ids)
