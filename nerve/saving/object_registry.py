@@ -40,8 +40,10 @@ FAMILIES = ("schedules", "layers", "models", "losses", "metrics", "optimizers", 
             "regularizers", "constraints", "activations")
 
 
-class DeserializationError(ValueError):
-    """A config names something nerve will not build: an unknown class, code, or too deep a nesting."""
+class DeserializationError(ValueError, TypeError):
+    """A config nerve will not or cannot build: an unknown class, code, too deep a nesting, or a
+    config its class's ``from_config`` rejects. Both a ValueError and a TypeError (what Keras
+    raises for a config its class cannot take), so either ``except`` catches it."""
 
 
 # ---- registration -------------------------------------------------------------------------
@@ -285,6 +287,17 @@ def instantiate(cls, config, custom_objects=None, name=None):
     if not isinstance(config, dict):
         raise DeserializationError(f"{cls.__name__}: its config must be a dict, received {type(config).__name__}")
     with nested(cls.__name__), custom_object_scope(custom_objects or {}):
-        if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            return cls.from_config(config, custom_objects=custom_objects)
-        return cls.from_config(config)
+        try:
+            if "custom_objects" in inspect.signature(cls.from_config).parameters:
+                return cls.from_config(config, custom_objects=custom_objects)
+            return cls.from_config(config)
+        except DeserializationError:
+            raise
+        except RecursionError:
+            raise DeserializationError(f"{cls.__name__}: its config is nested too deeply") from None
+        except Exception as err:      # a malformed config fails wherever its class's code trips on it
+            if type(err).__name__ == "ModelFileError":
+                raise
+            label = f"{cls.__name__} {name!r}" if name else cls.__name__
+            raise DeserializationError(f"{label} could not be built from its config: "
+                                       f"{type(err).__name__}: {str(err)[:500]}") from err
