@@ -35,12 +35,14 @@ def make_env(env_id, **kwargs):
                         f"received {type(env_id).__name__}")
     try:
         env = gymnasium.make(env_id, **kwargs)
+    except gymnasium.error.DependencyNotInstalled as err:      # e.g. LunarLander without Box2D
+        raise ImportError(f"make_env: environment {env_id!r} needs a package that is not installed: {err}") from err
     except gymnasium.error.Error as err:
         import difflib
         close = difflib.get_close_matches(env_id, list(gymnasium.registry), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see gymnasium.registry for the ids"
         raise ValueError(f"make_env: unknown environment {env_id!r} ({err}){hint}") from None
-    except ImportError as err:      # e.g. LunarLander without Box2D
+    except ImportError as err:
         raise ImportError(f"make_env: environment {env_id!r} needs a package that is not installed: {err}") from err
     return finite_observations(env)
 

@@ -26,6 +26,13 @@ from .reinforce import Reinforce
 
 ALGORITHMS = {"reinforce": Reinforce, "a2c": A2C, "dqn": DQN}
 DEFAULT_STEPS = {"reinforce": 500_000, "a2c": 500_000, "dqn": 200_000}
+# (environment, algorithm): hyperparameters and step budget where the defaults (tuned on CartPole) do not fit;
+# LunarLander's DQN after the RL Baselines3 Zoo's (wider network, larger batch, slower ε floor)
+RECIPES = {
+    ("LunarLander-v3", "dqn"): {"steps": 500_000, "learning_rate": 6.3e-4, "batch_size": 128,
+                                "buffer_size": 50_000, "target_update_interval": 250,
+                                "exploration_fraction": 0.12, "epsilon_end": 0.1, "hidden": (256, 256)},
+}
 CHECK_SEED = 1_000_000           # episodes of the checks made during training start here
 SELECT_SEED = 2_000_000          # the evaluation that decides "solved, stop"
 FINAL_SEED = 3_000_000           # the reported evaluation (and the default of --play)
@@ -51,8 +58,11 @@ def train_run(env_id, algorithm, seed=0, out=None, steps=None, eval_interval=10_
     check_env, select_env = make_env(env_id), make_env(env_id)
     if threshold is None:
         threshold = env.spec.reward_threshold if env.spec is not None else None
+    recipe = dict(RECIPES.get((env_id, algorithm.lower()), {}))
+    steps = steps or recipe.pop("steps", None) or DEFAULT_STEPS[algorithm.lower()]
+    recipe.pop("steps", None)
+    hyperparameters = {**recipe, **hyperparameters}
     agent = cls(env, seed=seed, **hyperparameters)
-    steps = steps or DEFAULT_STEPS[algorithm.lower()]
     clock = Stopwatch()
     state = {"next": eval_interval, "best": -numpy.inf, "weights": None, "checks": [], "solved_at": None}
 
