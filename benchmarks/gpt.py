@@ -3,6 +3,7 @@
     python benchmarks/gpt.py [--threads 1] [--rounds 5] [--iters 40]     time one iteration
     python benchmarks/gpt.py --train torch                               PyTorch's 2,000-iteration recipe
     python benchmarks/gpt.py --generate                                  tokens/s with and without the KV cache
+    python benchmarks/gpt.py --attention                                 the fused attention op against a chain of ops
 
 The model is nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads, 128 wide, block 64,
 no biases, tied output weights, exact GELU) and the step is nanoGPT's: forward on a batch of 12
@@ -29,6 +30,7 @@ def parse():
     p.add_argument("--iters", type=int, default=40, help="iterations per side per round")
     p.add_argument("--train", choices=("torch",), default=None, help="run the whole recipe in PyTorch")
     p.add_argument("--generate", action="store_true", help="measure generation tokens/s (nerve)")
+    p.add_argument("--attention", action="store_true", help="fused attention op against the same chain of small ops")
     return p.parse_args()
 
 
@@ -213,8 +215,38 @@ def generation_speed():
                   f"{tokens / seconds:.0f} tokens/s")
 
 
+def attention_op_speed():
+    """Forward + backward of causal attention at the recipe's shape, (12, 4 heads, 64, 32), fused or as
+    matmul, scale, mask, softmax, matmul (the composed path MultiHeadAttention takes for its scores)."""
+    from nerve import ops
+    from nerve.tensor import Tensor
+    rng = numpy.random.default_rng(0)
+    q, k, v = (Tensor(rng.standard_normal((12, 4, 64, 32)).astype("float32"), requires_grad=True) for _ in range(3))
+    blocked = Tensor._wrap(numpy.where(numpy.tri(64, 64, dtype=bool), 0, -1e9).astype("float32"))
+
+    def fused():
+        return ops.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+    def chain():
+        scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * (1 / 32 ** 0.5) + blocked
+        return ops.matmul(ops.softmax(scores, axis=-1), v)
+    numpy.testing.assert_allclose(fused().numpy(), chain().numpy(), atol=1e-5)
+    best = {}
+    for _ in range(ARGS.rounds):
+        for name, fn in (("fused", fused), ("chain", chain)):
+            tick = time.perf_counter()
+            for _ in range(50):
+                out = fn()
+                out.backward(numpy.ones(out.shape, "float32"))
+            best[name] = min(best.get(name, 1e9), (time.perf_counter() - tick) / 50 * 1e3)
+    print(f"causal attention (12, 4, 64, 32), forward + backward, best of {ARGS.rounds} rounds of 50: fused "
+          f"{best['fused']:.2f} ms, chain of ops {best['chain']:.2f} ms ({best['chain'] / best['fused']:.2f}x)")
+
+
 if __name__ == "__main__":
-    if ARGS.train:
+    if ARGS.attention:
+        attention_op_speed()
+    elif ARGS.train:
         train_torch()
     elif ARGS.generate:
         generation_speed()

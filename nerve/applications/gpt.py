@@ -286,5 +286,7 @@ def _sample(logits, temperature, top_k, rng):
 
 def shakespeare_char_gpt(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, **kwargs):
     """The GPT of nanoGPT's shakespeare_char CPU recipe: 4 layers, 4 heads, 128 wide, block 64
-    (804,096 parameters with its 65-character vocabulary); ``nerve train gpt`` builds it."""
-    return GPT(vocab_size, block_size, n_layer, n_head, n_embd, dropout=dropout, **kwargs)
+    (804,096 parameters with its 65-character vocabulary), built; ``nerve train gpt`` trains it."""
+    model = GPT(vocab_size, block_size, n_layer, n_head, n_embd, dropout=dropout, **kwargs)
+    model.build_from_config(model.get_build_config())
+    return model
