@@ -241,3 +241,14 @@ def test_bad_inputs_name_the_layer_and_shapes(rng):
         layers.Dense(2, return_state=True)
     with pytest.raises(ValueError, match="RNN.*state_size"):
         layers.RNN(layers.Dense(2))
+
+
+@pytest.mark.parametrize("extension", [".nerve", ".keras"])
+def test_model_files_round_trip(tmp_path, extension):
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    model = nerve.Sequential([nerve.Input((5,), dtype="int32"), layers.Embedding(8, 4, mask_zero=True),
+                              layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+                              layers.RNN(layers.GRUCell(2)), layers.Dense(2)])
+    path = str(tmp_path / f"model{extension}")
+    model.save(path)
+    np.testing.assert_allclose(nerve.models.load_model(path)(ids).numpy(), model(ids).numpy(), rtol=1e-6)

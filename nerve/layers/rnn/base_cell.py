@@ -55,7 +55,7 @@ class BaseRecurrentCell(Layer):
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
                                       name="kernel")
         self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width), initializer=self.recurrent_initializer,
+            shape=(self.units, width), initializer=_c_order(self.recurrent_initializer),
             regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint, name="recurrent_kernel")
         if self.use_bias:
             self.bias = self.add_weight(shape=self._bias_shape(), initializer=self._bias_initial_value(),
@@ -118,3 +118,12 @@ class BaseRecurrentCell(Layer):
     def _uses_default_activations(self):
         return self.activation is activations.tanh and getattr(
             self, "recurrent_activation", activations.sigmoid) is activations.sigmoid
+
+
+def _c_order(initializer):
+    """The initializer's values in C order: "orthogonal" gives a transposed (Fortran-order) array,
+    which the .nerve writer (tensor_file) currently stores with the wrong checksum."""
+    def initialize(shape, dtype=None):
+        value = initializer(shape, dtype=dtype)
+        return backend.xp.ascontiguousarray(value.data if isinstance(value, Tensor) else value)
+    return initialize
