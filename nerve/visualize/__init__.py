@@ -10,13 +10,19 @@ without pyplot, so nothing here changes the matplotlib backend of the caller.
 - ``plot_feature_maps(model, image, path)``: one image's feature maps after each convolution.
 - ``plot_confusion_matrix(y_true, y_pred, path, class_names=None)``.
 - ``plot_misclassified(x, y_true, y_pred, path, class_names=None)``: a grid of the errors.
+- ``plot_pca_projection``, ``plot_explained_variance``, ``plot_centroids``, ``plot_elbow``:
+  PCA and k-means pictures (nerve.classic).
+- ``plot_learning_curve(episode_returns, path)``: a reinforcement-learning agent's returns (nerve.rl).
 """
 
 from .evaluation import confusion_matrix, plot_confusion_matrix, plot_misclassified
 from .filters import classic_filters, conv_layers, plot_feature_maps, plot_filters
+from .reinforcement import plot_learning_curve
 from .training import plot_history
+from .unsupervised import plot_centroids, plot_elbow, plot_explained_variance, plot_pca_projection
 
 __all__ = [
     "classic_filters", "confusion_matrix", "conv_layers", "plot_confusion_matrix", "plot_feature_maps",
     "plot_filters", "plot_history", "plot_misclassified",
+    "plot_centroids", "plot_elbow", "plot_explained_variance", "plot_learning_curve", "plot_pca_projection",
 ]
