@@ -193,6 +193,10 @@ def cmd_generate(args, parser):
     from .applications import generative_run
     from .models import load_model
     model = load_model(_existing_file(args.model_file, parser), compile=False)
+    if getattr(model, "tokenizer", None) is not None:   # text: a GPT with its tokenizer
+        from .applications import gpt_training
+        gpt_training.generate_from_cli(model, args, parser)
+        return
     if generative_run.can_sample(model):            # images: a GAN or a VAE
         args.out = args.out or "samples.png"
         labels = _digit_labels(args.labels, args.samples, parser) if args.labels else None
@@ -200,7 +204,7 @@ def cmd_generate(args, parser):
         print(f"wrote {args.out}: {args.samples} samples from {type(model).__name__} '{model.name}'")
         return
     parser.error(f"{args.model_file} holds a {type(model).__name__} ('{model.name}'), which does not "
-                 "generate; expected a GAN or VAE saved by nerve train")
+                 "generate; expected a GPT, GAN or VAE saved by nerve train")
 
 
 def _digit_labels(text, count, parser):
@@ -416,10 +420,16 @@ def build_parser():
     add_rl_parser(commands)                        # nerve rl ENV_ID --algorithm ... | --play MODEL
 
     p = commands.add_parser("generate", help="draw new samples from a saved generative model")
-    p.add_argument("model_file", metavar="MODEL_FILE", help="a model saved by nerve train (dcgan, cgan, vae)")
+    p.add_argument("model_file", metavar="MODEL_FILE", help="a model saved by nerve train (gpt, dcgan, cgan, vae)")
     p.add_argument("--samples", type=_positive_int, default=64, help="how many (default 64)")
-    p.add_argument("--out", default=None, metavar="FILE", help="the PNG grid to write (default samples.png)")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="images: the PNG grid to write (default samples.png); text: also write it here")
     p.add_argument("--seed", type=_seed, default=None, help="the same seed draws the same samples")
+    p.add_argument("--prompt", default="\n", help="gpt: the text to continue (default a newline)")
+    p.add_argument("--tokens", type=_positive_int, default=300, help="gpt: how many characters to add")
+    p.add_argument("--temperature", type=_non_negative_float, default=1.0,
+                   help="gpt: < 1 sharper, 0 always the most likely character (default 1)")
+    p.add_argument("--top-k", type=_positive_int, default=None, help="gpt: sample among the k most likely")
     p.add_argument("--labels", default=None, metavar="CLASSES",
                    help="conditional GAN: the digits to draw, e.g. 7 or 0,1,2 (default: 0-9 in turn)")
     p.set_defaults(run=cmd_generate, parser=p)

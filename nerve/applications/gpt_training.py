@@ -185,12 +185,17 @@ def train_from_cli(args, parser):
           f"{os.path.join(out, 'loss.png')}")
 
 
-def generate_from_cli(model, args):
+def generate_from_cli(model, args, parser):
     """``nerve generate RUN/model.nerve --prompt ... --tokens N``: the prompt and its continuation.
 
-    Printed to stdout; with ``--out FILE`` also written there atomically (a run never leaves half a file).
+    Printed to stdout; with ``--out FILE`` also written there atomically (a run never leaves half a
+    file). A prompt the model cannot read (a character outside its vocabulary) is a one-line error.
     """
-    text = model.generate(args.prompt, args.tokens, temperature=args.temperature, top_k=args.top_k, seed=args.seed)
+    try:
+        text = model.generate(args.prompt, args.tokens, temperature=args.temperature, top_k=args.top_k,
+                              seed=args.seed)
+    except ValueError as err:
+        parser.error(str(err))
     if args.out:
         with atomic_write(args.out, "w") as f:
             f.write(text)

@@ -172,3 +172,11 @@ def test_char_tokenizer_round_trip_and_errors():
     with pytest.raises(ValueError, match="repeats characters"):
         CharTokenizer("abca")
     assert CharTokenizer("é€a").decode(CharTokenizer("é€a").encode("a€é")) == "a€é"
+
+
+def test_command_line_generate_bad_prompt_is_one_line(tmp_path, capsys):
+    from nerve import cli
+    GPT(tokenizer=CharTokenizer.from_text("abcdefghij "), **SMALL).save(tmp_path / "m.nerve")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["generate", str(tmp_path / "m.nerve"), "--prompt", "xyz", "--tokens", "3"])
+    assert exit_info.value.code == 2 and "characters 'xyz' are not in the vocabulary" in capsys.readouterr().err
