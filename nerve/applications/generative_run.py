@@ -9,6 +9,7 @@
 - ``samples_epoch_NN.png`` after every epoch, drawn from the same latent codes each time (an
   autoencoder shows fixed test digits: originals / its input / reconstructions), and
   ``samples.gif``, the epochs' grids as an animation (Pillow);
+- ``history.csv``: the per-epoch losses;
 - ``metrics.json``: the settings, the per-epoch losses, wall time and the test figures: for GANs
   and the VAE the scores of ``nerve.metrics.generative`` against the test digits (when the
   classifier file exists; ``make demo`` writes it), for an autoencoder the test reconstruction MSE;
@@ -18,6 +19,7 @@
 import json
 import math
 import os
+import sys
 import time
 
 import numpy
@@ -45,6 +47,7 @@ def train(args, data, log=print):
     """Train generative model ``args.model`` on ``data`` ((x_train, y_train), (x_test, y_test), names)
     with the options of ``nerve train``; returns the results written to metrics.json."""
     name = args.model.lower().replace("-", "_")
+    _refuse_classifier_options(args, name)
     builder, latent = MODELS[name]
     recipe = registry.recipe(name)
     args.epochs = args.epochs or recipe["epochs"]
@@ -103,6 +106,18 @@ def train(args, data, log=print):
         f"and samples.gif")
     log(json.dumps({k: v for k, v in results.items() if k not in ("history",)}))
     return results
+
+
+def _refuse_classifier_options(args, name):
+    """Options of the classifier recipe that these models do not use: a one-line error, status 2."""
+    used = [option for option, ignored in (("--optimizer", getattr(args, "optimizer", "adam") != "adam"),
+                                           ("--momentum", getattr(args, "momentum", None) is not None),
+                                           ("--weight-decay", getattr(args, "weight_decay", None) is not None))
+            if ignored]
+    if used:
+        print(f"nerve train: error: {', '.join(used)} do not apply to {name}, which trains with Adam at a constant "
+              "rate (GANs: beta_1 0.5) (see nerve train --help)", file=sys.stderr)
+        raise SystemExit(2)
 
 
 # ---- callbacks ------------------------------------------------------------------------------

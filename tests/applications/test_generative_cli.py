@@ -100,3 +100,9 @@ def test_keep_last_good_model_stops_on_nan_and_keeps_the_previous_epoch(tmp_path
     assert keeper.stopped and keeper.good_epochs == 1 and len(history.history["loss"]) == 2
     kept = load_model(tmp_path / "model.nerve").layers[0].kernel.numpy()
     assert np.isfinite(kept).all() and np.array_equal(kept, saved["kernel"])
+
+
+def test_classifier_options_are_refused(tiny_mnist, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "dcgan", "--dataset", "mnist", "--optimizer", "sgd", "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2 and "--optimizer do not apply to dcgan" in capsys.readouterr().err
