@@ -43,7 +43,26 @@ _KERAS_MODEL_MODULES = {"Sequential": "keras", "Functional": "keras.src.models.f
 
 def from_keras(config):
     """nerve's form of a Keras 3 config (a deep copy; the input is left as it was)."""
-    return _walk(copy.deepcopy(config), _from_keras_object)
+    return _walk(_drop_traced_call_arguments(copy.deepcopy(config)), _from_keras_object)
+
+
+def _drop_traced_call_arguments(config):
+    """Keras records in a functional layer's node the ``mask=None`` and ``training=False`` it was
+    traced with; its loop replaces them at run time, nerve's passes the outer ones itself."""
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for node in item.get("inbound_nodes") or ():
+                kwargs = node.get("kwargs") if isinstance(node, dict) else None
+                if isinstance(kwargs, dict):
+                    for key, traced in (("mask", None), ("training", False)):
+                        if key in kwargs and kwargs[key] is traced:
+                            del kwargs[key]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return config
 
 
 def to_keras(config):

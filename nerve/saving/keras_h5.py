@@ -136,11 +136,20 @@ class _Reader:
         return values
 
     def _strings(self, obj, name):
-        attr_id = h5py().h5a.open(obj.id, name.encode())
-        if attr_id.get_storage_size() > MAX_ATTRIBUTE_BYTES:
-            raise self.fail(f"attribute '{name}' holds {attr_id.get_storage_size()} bytes: refused")
-        if attr_id.dtype.kind != "S":
-            raise self.fail(f"attribute '{name}' has dtype {attr_id.dtype}: expected fixed-size strings")
+        module = h5py()
+        attr_id = module.h5a.open(obj.id, name.encode())
+        try:
+            stored = attr_id.get_storage_size()
+        except RuntimeError:            # HDF5 reports 0 as an error (an empty or variable-length one)
+            stored = 0
+        if stored > MAX_ATTRIBUTE_BYTES or math.prod(attr_id.shape or ()) > MAX_OBJECTS:
+            raise self.fail(f"attribute '{name}' holds {stored} bytes: refused")
+        if attr_id.shape and math.prod(attr_id.shape) == 0:    # an empty list (Keras writes float64 [])
+            return []
+        # fixed-size strings (Keras 2) are capped above; variable-length ones (Keras 3's legacy writer)
+        # live uncompressed in the file's heap, so they cannot hold more than the file's own bytes
+        if attr_id.dtype.kind != "S" and module.check_string_dtype(attr_id.dtype) is None:
+            raise self.fail(f"attribute '{name}' has dtype {attr_id.dtype}: expected strings")
         values = obj.attrs[name]
         return [v.decode("utf8") if isinstance(v, bytes) else str(v) for v in numpy.atleast_1d(values)]
 
