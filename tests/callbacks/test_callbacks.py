@@ -178,6 +178,18 @@ def test_model_checkpoint_every_n_batches(data, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["b1-3.nerve", "b2-2.nerve"]
 
 
+def test_model_checkpoint_writes_keras_weights_files(data, tmp_path):
+    pytest.importorskip("h5py")
+    x, y = data
+    model = _model()
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "w{epoch}.weights.h5"), save_weights_only=True)
+    model.fit(x, y, batch_size=8, epochs=2, callbacks=[checkpoint], verbose=0)
+    assert sorted(os.listdir(tmp_path)) == ["w1.weights.h5", "w2.weights.h5"]
+    other = _model()
+    other.load_weights(tmp_path / "w2.weights.h5")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_learning_rate_scheduler_sets_the_rate_and_logs_it(data):
     x, y = data
     model = _model(lr=0.1)
