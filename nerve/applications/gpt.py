@@ -126,7 +126,7 @@ class GPT(Model):
     """
 
     def __init__(self, vocab_size, block_size, n_layer=12, n_head=12, n_embd=768, dropout=0.0, bias=False,
-                 tokenizer=None, name="gpt", **kwargs):
+                 tokenizer=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         if isinstance(tokenizer, dict):
             tokenizer = CharTokenizer.from_config(tokenizer)
