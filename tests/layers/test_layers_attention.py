@@ -162,6 +162,9 @@ def test_mha_honours_an_embedding_padding_mask(check):
     want = mha(x, x, query_mask=ids != 0, value_mask=ids != 0)
     np.testing.assert_allclose(out.numpy(), want.numpy(), atol=1e-6)
     assert not np.allclose(out.numpy(), mha(x.detach(), x.detach()).numpy())
+    np.testing.assert_array_equal(out._keras_mask.numpy(), ids != 0)          # the query's mask goes on
+    luong = layers.Attention()
+    np.testing.assert_allclose(luong([x, x]).numpy(), luong([x, x], mask=[ids != 0, ids != 0]).numpy(), atol=1e-6)
 
 
 # ---- Attention (Luong) -------------------------------------------------------------------
