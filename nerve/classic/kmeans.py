@@ -17,11 +17,13 @@ far (greedily, as scikit-learn does: the best of 2 + ⌊ln k⌋ draws); several 
 
 Everything is whole-array work on the backend's arrays (NumPy or CuPy): the distances
 ‖x‖² − 2 x·μ + ‖μ‖² come from one matrix product per iteration, the means from another
-(a one-hot assignment matrix times X). No Python loop runs over samples; on the CPU a
-step walks blocks of 2048 rows, so that the second read of a block comes from cache.
+(a one-hot assignment matrix times X, or with numba one compiled pass adding each sample
+to its cluster's sum). No Python loop runs over samples; on the CPU a step walks blocks of
+2048 rows, so that the second read of a block comes from cache.
 """
 
 import math
+import os
 
 import numpy
 
@@ -78,7 +80,7 @@ class KMeans:
         xp = backend.array_module(X)
         rng = numpy.random.default_rng(self.random_state)
         mean = X.mean(axis=0)
-        X = X - mean                      # centred data: the distance expansion loses less precision
+        X = xp.ascontiguousarray(X - mean)    # centred: the distance expansion loses less precision
         x_squared = (X * X).sum(axis=1)
         tol = self.tol * float(X.var(axis=0).mean())
         starts = self.n_init if self.n_init != "auto" else (10 if isinstance(self.init, str) and self.init == "random" else 1)
@@ -191,13 +193,16 @@ def _lloyd_step(X, x_squared, centers):
     """One assign-and-update step: every sample's closest centre, and the new centres.
 
     Each centre becomes the mean of its samples, (one-hot assignment)ᵀ X / counts, summed
-    block by block of rows (the whole array at once on the GPU). A centre left without
+    block by block of rows (the whole array at once on the GPU); on the CPU with numba, a
+    compiled loop adds each row to its cluster's sum instead (one pass over X, not a GEMM:
+    3x faster for MNIST's k=10, so a whole step ~1.6x). A centre left without
     samples moves to the sample farthest from its own centre, as scikit-learn relocates
     empty clusters. Returns (new centres, labels, squared distance to the closest centre).
     """
     xp = backend.array_module(X)
     n_samples, n_clusters = X.shape[0], centers.shape[0]
     block = CPU_BLOCK_ROWS if xp is numpy else n_samples
+    kernels = _numba_kernels() if xp is numpy else None
     sums = xp.zeros_like(centers)
     counts = xp.zeros(n_clusters, dtype=X.dtype)
     labels = xp.empty(n_samples, dtype="int64")
@@ -206,15 +211,36 @@ def _lloyd_step(X, x_squared, centers):
     for start in range(0, n_samples, block):
         rows = slice(start, start + block)
         labels[rows], closest[rows] = _assign(X[rows], x_squared[rows], centers)
-        one_hot = (labels[rows, None] == cluster_ids).astype(X.dtype)
-        sums += one_hot.T @ X[rows]
-        counts += one_hot.sum(axis=0)
+        if kernels is not None:
+            kernels.add_rows_by_label(X[rows], labels[rows], sums, counts)
+        else:
+            one_hot = (labels[rows, None] == cluster_ids).astype(X.dtype)
+            sums += one_hot.T @ X[rows]
+            counts += one_hot.sum(axis=0)
     empty = xp.flatnonzero(counts == 0)
     if empty.size:
         farthest = xp.argsort(-closest)[:int(empty.size)]
         sums[empty] = X[farthest]
         counts[empty] = 1
     return sums / counts[:, None], labels, closest
+
+
+_kernels = []
+
+
+def _numba_kernels():
+    """nerve.classic.kmeans_numba, or None without numba or with NERVE_NUMBA=0 (then the GEMM)."""
+    if os.environ.get("NERVE_NUMBA", "1") == "0":
+        return None
+    if not _kernels:
+        try:
+            from . import kmeans_numba
+        except ModuleNotFoundError as error:
+            if error.name != "numba":
+                raise
+            kmeans_numba = None
+        _kernels.append(kmeans_numba)
+    return _kernels[0]
 
 
 def _lloyd(X, x_squared, centers, max_iter, tol):

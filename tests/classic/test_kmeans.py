@@ -105,3 +105,17 @@ def test_errors_in_nerves_words():
     model = KMeans(2, random_state=0).fit(np.arange(8.0).reshape(4, 2))
     with pytest.raises(ValueError, match="expected 2 features"):
         model.predict(np.zeros((3, 5)))
+
+
+def test_compiled_and_matrix_product_updates_agree(monkeypatch):
+    pytest.importorskip("numba", reason="numba is not installed: only the matrix-product update exists")
+    from nerve.classic import kmeans as module
+    X = blobs(5000, 6, 5, 2.0, seed=8)[0].astype("float32")   # more rows than one CPU block
+    x_squared = (X * X).sum(axis=1)
+    centers = X[:5].copy()
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    compiled = module._lloyd_step(X, x_squared, centers)
+    monkeypatch.setenv("NERVE_NUMBA", "0")
+    product = module._lloyd_step(X, x_squared, centers)
+    np.testing.assert_array_equal(compiled[1], product[1])
+    np.testing.assert_allclose(compiled[0], product[0], rtol=1e-5, atol=1e-5)
