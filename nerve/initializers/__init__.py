@@ -6,6 +6,7 @@
 """
 
 from ..utils import registry
+from ..utils.naming import to_snake_case
 from .constant_initializers import Constant, Identity, Ones, Zeros
 from .initializer import Initializer
 from .random_initializers import (
@@ -24,13 +25,8 @@ _CLASSES = (
 )
 
 
-def _snake(name):
-    out = "".join("_" + c.lower() if c.isupper() else c for c in name)
-    return out.lstrip("_")
-
-
 ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS.update({_snake(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS.update({
     "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
     "normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones,

@@ -10,30 +10,16 @@ down to nested layers, and recording a graph node when the inputs are symbolic.
 
 import contextlib
 import inspect
-import re
 
 from .. import backend
 from ..autodiff import no_grad
 from ..tensor import Tensor, Variable, as_tensor
+from ..utils.naming import auto_name
 from ..utils.tree import flatten, map_shape_structure, map_structure
 from .symbolic import KerasTensor, Node
 
-_name_counts = {}
 _registry = {}                  # class name -> Layer subclass, for deserialization
 _call_context = {"training": None}
-
-
-def unique_name(base):
-    """``base``, then ``base_1``, ``base_2``, ... as Keras names layers."""
-    count = _name_counts.get(base, 0)
-    _name_counts[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def snake_case(name):
-    """Keras's default layer names: ``Conv2D`` -> ``conv2d``, ``ReLU`` -> ``re_lu``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class InputSpec:
@@ -62,7 +48,7 @@ class Layer:
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(kwargs)}")
         object.__setattr__(self, "_layers", [])
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or auto_name(type(self).__name__, "layers")
         self.dtype = backend.standardize_dtype(dtype or backend.floatx())
         self.autocast = autocast
         self._trainable = trainable

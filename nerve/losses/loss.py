@@ -11,10 +11,10 @@
 Everything is done with differentiable ops, so ``loss(...).backward()`` reaches the model.
 """
 
-import re
-
 from .. import backend, ops
+from ..ops.loss_functions import squeeze_or_expand_to_same_rank
 from ..tensor import Tensor, as_tensor
+from ..utils.naming import to_snake_case
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
@@ -33,25 +33,6 @@ def convert(x, dtype):
     if isinstance(x, Tensor):
         return x if x.dtype == dtype else ops.cast(x, dtype)
     return as_tensor(x, dtype)
-
-
-def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
-    """Match ranks differing by one through a trailing axis of size 1 (Keras's rule).
-
-    The array of higher rank loses its trailing 1, unless the other is rank 1 and
-    ``expand_rank_1``: then that one gains a trailing 1. Works on Tensors and raw arrays.
-    """
-    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
-        if x2.ndim == 1 and expand_rank_1:
-            x2 = x2.reshape(tuple(x2.shape) + (1,))
-        else:
-            x1 = x1.reshape(tuple(x1.shape[:-1]))
-    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
-        if x1.ndim == 1 and expand_rank_1:
-            x1 = x1.reshape(tuple(x1.shape) + (1,))
-        else:
-            x2 = x2.reshape(tuple(x2.shape[:-1]))
-    return x1, x2
 
 
 def apply_mask(sample_weight, mask, dtype, reduction):
@@ -187,10 +168,3 @@ class LossFunctionWrapper(Loss):
             from . import get_function
             config["fn"] = get_function(config["fn"])
         return cls(**config)
-
-
-def to_snake_case(name):
-    """"MeanIoU" -> "mean_io_u", "KLDivergence" -> "kl_divergence" (Keras's rule for default names)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

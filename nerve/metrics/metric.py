@@ -5,21 +5,10 @@ place from raw arrays: ``update_state`` builds no graph, whether its inputs are
 arrays or Tensors. ``result()`` returns a scalar Tensor (``float()`` works on it).
 """
 
-import collections
-
 from .. import backend
+from ..ops.loss_functions import squeeze_or_expand_to_same_rank
 from ..tensor import Tensor, Variable
-from ..losses.loss import squeeze_or_expand_to_same_rank, to_snake_case
-
-_name_counts = collections.defaultdict(int)
-
-
-def auto_name(class_name):
-    """A unique default name: "auc", then "auc_1", "auc_2", ... (as Keras numbers them)."""
-    base = to_snake_case(class_name)
-    count = _name_counts[base]
-    _name_counts[base] += 1
-    return base if count == 0 else f"{base}_{count}"
+from ..utils.naming import auto_name
 
 
 def as_array(x, dtype=None):
@@ -42,7 +31,7 @@ class Metric:
     """
 
     def __init__(self, dtype=None, name=None):
-        self.name = name or auto_name(type(self).__name__)
+        self.name = name or auto_name(type(self).__name__, "metrics")
         self._dtype = backend.standardize_dtype(dtype or backend.floatx())
         self._variables = []
 
@@ -164,8 +153,8 @@ class MeanMetricWrapper(Mean):
     """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None) or auto_name("mean_metric_wrapper"),
-                         dtype=dtype)
+        name = name or getattr(fn, "__name__", None) or auto_name("mean_metric_wrapper", "metrics")
+        super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
 

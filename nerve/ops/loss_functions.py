@@ -12,7 +12,6 @@ from .axis_activations import softmax
 from .losses import _epsilon, _same_dtype, binary_crossentropy
 from .math import abs, clip, divide, log, maximum, multiply, power, square, subtract, where
 from .reduction import max, mean, sum
-from .shape_ops import expand_dims, squeeze
 
 __all__ = [
     "binary_focal_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "hinge", "huber",
@@ -21,22 +20,30 @@ __all__ = [
 ]
 
 
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Match ranks differing by one through a trailing axis of size 1 (Keras's rule).
+
+    The array of higher rank loses its trailing 1, unless the other is rank 1 and
+    ``expand_rank_1``: then that one gains a trailing 1. Works on Tensors and raw arrays.
+    """
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1 and expand_rank_1:
+            x2 = x2.reshape(tuple(x2.shape) + (1,))
+        else:
+            x1 = x1.reshape(tuple(x1.shape[:-1]))
+    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1 and expand_rank_1:
+            x1 = x1.reshape(tuple(x1.shape) + (1,))
+        else:
+            x2 = x2.reshape(tuple(x2.shape[:-1]))
+    return x1, x2
+
+
 def _pair(y_true, y_pred):
-    """y_pred as floats, y_true cast to its dtype, ranks matched as Keras's
-    squeeze_or_expand_to_same_rank (a trailing axis of size 1 is dropped or added)."""
+    """y_pred as floats, y_true cast to its dtype, ranks matched (squeeze_or_expand_to_same_rank)."""
     y_pred = as_float_tensor(y_pred)
     y_true = _same_dtype(y_true, y_pred)
-    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
-        if y_pred.ndim == 1:
-            y_pred = expand_dims(y_pred, -1)
-        else:
-            y_true = squeeze(y_true, -1)
-    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
-        if y_true.ndim == 1:
-            y_true = expand_dims(y_true, -1)
-        else:
-            y_pred = squeeze(y_pred, -1)
-    return y_true, y_pred
+    return squeeze_or_expand_to_same_rank(y_true, y_pred)
 
 
 def mean_squared_error(y_true, y_pred):

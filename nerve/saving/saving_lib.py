@@ -26,8 +26,9 @@ import json
 import os
 import zipfile
 
-from ..layers.layer import Layer, snake_case
+from ..layers.layer import Layer
 from ..utils.file_utils import atomic_write
+from ..utils.naming import to_snake_case
 from . import tensor_file
 from .archive import ModelFileError, fail, read_members
 from .object_registry import safe_mode_scope
@@ -72,7 +73,7 @@ def _walk(layer, path, items, visited):
 def _container(name, layers):
     used = {}
     for layer in layers:
-        key = snake_case(type(layer).__name__)
+        key = to_snake_case(type(layer).__name__)
         count = used.get(key, 0)
         used[key] = count + 1
         yield _join(name, key if count == 0 else f"{key}_{count}"), layer
