@@ -11,7 +11,7 @@ ifneq ($(wildcard ../shared/data),)
 export NERVE_DATASETS_MIRROR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: demo test bench clean
+.PHONY: demo test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	@# two test workers on two cores: one BLAS thread each, or OpenBLAS threads fight over the cores
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 tests
+
+fuzz: $(STAMP)
+	@# property-based fuzzing of every file reader (tests/security/fuzzing.py): NERVE_FUZZ_EXAMPLES random
+	@# inputs per reader (default 5000, minutes); `make test` runs 25 derandomized ones per reader
+	NERVE_FUZZ_EXAMPLES=$${NERVE_FUZZ_EXAMPLES:-5000} OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -q -p no:xdist tests/security/test_fuzz_readers.py --hypothesis-show-statistics
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ops.py
