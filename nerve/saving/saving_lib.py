@@ -10,7 +10,9 @@
   automatic layer names: ``layers/<class in snake_case>[_k]/vars/<i>`` for the layers of a
   Sequential or functional model, ``<attribute>/vars/<i>`` for those a layer (or subclassed
   model) holds in an attribute (``<attribute>/<class>[_k]`` inside a list);
-- ``optimizer.weights.safetensors``: the optimizer's variables, so that training resumes exactly.
+- ``optimizer.weights.safetensors``: the optimizer's variables, and ``random_state.json``: the
+  random generators (global and the layers' own, ``nerve.saving.random_state``), so that
+  training resumes exactly.
 
 A save goes to a temporary file in the same folder, is fsync'ed, then ``os.replace``d over the
 target (``nerve.utils.file_utils.atomic_write``): a crash part-way leaves the previous file
@@ -29,7 +31,7 @@ import zipfile
 from ..layers.layer import Layer
 from ..utils.file_utils import atomic_write
 from ..utils.naming import to_snake_case
-from . import tensor_file
+from . import random_state, tensor_file
 from .archive import ModelFileError, fail, read_members
 from .object_registry import safe_mode_scope
 from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
@@ -51,23 +53,28 @@ _SKIP_ATTRIBUTES = {"_layers", "_inbound_nodes", "_weights", "_losses", "_outer"
 
 def weight_paths(model):
     """``{path: Variable}`` for every weight of ``model`` (see the module docstring for paths)."""
-    items, visited = {}, set()
-    _walk(model, "", items, visited)
-    return items
+    return {_join(path, "vars", str(i)): variable
+            for path, layer in layer_paths(model) for i, variable in enumerate(layer._own_weights())}
+
+
+def layer_paths(model):
+    """``[(path, layer)]`` for ``model`` and every layer it holds, each once, in a fixed order."""
+    found, visited = [], set()
+    _walk(model, "", found, visited)
+    return found
 
 
 def _join(*parts):
     return "/".join(p for p in parts if p)
 
 
-def _walk(layer, path, items, visited):
+def _walk(layer, path, found, visited):
     if id(layer) in visited:
         return
     visited.add(id(layer))
-    for i, variable in enumerate(layer._own_weights()):
-        items[_join(path, "vars", str(i))] = variable
+    found.append((path, layer))
     for child_path, child in _children(layer):
-        _walk(child, _join(path, child_path), items, visited)
+        _walk(child, _join(path, child_path), found, visited)
 
 
 def _container(name, layers):
@@ -168,6 +175,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if compile_config is not None and optimizer is not None and getattr(optimizer, "built", False):
         variables = {f"vars/{i}": v for i, v in enumerate(optimizer.variables)}
         members.append((OPTIMIZER_WEIGHTS, _safetensors_bytes(variables)))
+    members.append((random_state.RANDOM_STATE, json.dumps(random_state.capture(layer_paths(model))).encode()))
     with atomic_write(filepath) as f:
         _write_archive(f, members)
 
@@ -200,7 +208,7 @@ MAX_CONFIG_BYTES = 64 << 20
 
 def _limits():
     return {METADATA: 1 << 20, CONFIG: MAX_CONFIG_BYTES, MODEL_WEIGHTS: MAX_WEIGHTS_BYTES,
-            OPTIMIZER_WEIGHTS: MAX_WEIGHTS_BYTES}
+            OPTIMIZER_WEIGHTS: MAX_WEIGHTS_BYTES, random_state.RANDOM_STATE: 4 << 20}
 
 
 def _json_member(members, name, filepath):
@@ -272,7 +280,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     shapes = tensor_file.shapes_from_bytes(members[MODEL_WEIGHTS], filepath, MODEL_WEIGHTS)
     with safe_mode_scope(safe_mode), custom_object_scope(custom_objects or {}):
         try:
-            with tensor_file.allocation_guard(shapes, filepath, MODEL_WEIGHTS):
+            with tensor_file.allocation_guard(shapes, filepath, MODEL_WEIGHTS), random_state.no_draws():
                 model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
         except ModelFileError:
             raise
@@ -290,6 +298,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                      "custom_objects= or compile=False") from err
             if OPTIMIZER_WEIGHTS in members:
                 _load_optimizer(model, members[OPTIMIZER_WEIGHTS], filepath)
+        if random_state.RANDOM_STATE in members:
+            random_state.restore(_json_member(members, random_state.RANDOM_STATE, filepath), layer_paths(model),
+                                 filepath, restore_global=bool(compile and compile_config))
     return model
 
 
