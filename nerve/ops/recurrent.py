@@ -26,6 +26,7 @@ then the final states (h, and c for the LSTM); the layer slices it.
 from .. import backend
 from ..autodiff import Function
 from ..tensor import as_tensor
+from . import compiled
 
 __all__ = ["gru_sequence", "lstm_sequence", "simple_rnn_sequence"]
 
@@ -152,6 +153,9 @@ class LSTMSequence(_Recurrence):
         dxw = xp.empty_like(self.gates)             # time order: what the input projection receives
         dh, dc = g_packed[steps].copy(), g_packed[steps + 1].copy()
         u_t = self.u.T
+        fast = compiled.kernels("recurrent_numba") if xp is backend.numpy else None
+        if fast is not None:
+            return self._backward_compiled(fast, g_out, order, dxw, dh, dc, u_t)
         tmp = xp.empty((batch, n), dtype=g_packed.dtype)
         derivative = xp.empty((batch, 4 * n), dtype=g_packed.dtype)
         for k in range(steps - 1, -1, -1):
@@ -187,8 +191,29 @@ class LSTMSequence(_Recurrence):
             else:
                 dh = xp.where(m, dh_rec, dh)
                 dc = xp.where(m, dc_rec, dc)
-        du = self._recurrent_kernel_grad(self.h[:steps], dxw, order, 4 * n) if self.needs_grad[3] else None
-        return dxw, dh, dc, du
+        return dxw, dh, dc, self._lstm_kernel_grad(dxw, order)
+
+    def _backward_compiled(self, fast, g_out, order, dxw, dh, dc, u_t):
+        """The same adjoint with each step's elementwise part as one numba pass (recurrent_numba)."""
+        xp = backend.array_module(dxw)
+        dc_next = xp.empty_like(dc)
+        no_mask = xp.ones(1, dtype=bool)
+        for k in range(len(order) - 1, -1, -1):
+            t = order[k]
+            m = self._mask_at(t)
+            fast.lstm_backward_step(dh, dc, dh if g_out is None else g_out[k], g_out is not None, self.gates[k],
+                                    self.cell_input[k], self.tanh_c[k], self.c[k],
+                                    no_mask if m is None else xp.ascontiguousarray(m[:, 0]), m is not None, dxw[t], dc_next)
+            dh_rec = dxw[t] @ u_t
+            if m is not None:
+                xp.copyto(dh_rec, dh, where=~m)
+            dh, dc, dc_next = dh_rec, dc_next, dc
+        return dxw, dh, dc, self._lstm_kernel_grad(dxw, order)
+
+    def _lstm_kernel_grad(self, dxw, order):
+        if not self.needs_grad[3]:
+            return None
+        return self._recurrent_kernel_grad(self.h[:len(order)], dxw, order, dxw.shape[-1])
 
 
 class GRUSequence(_Recurrence):

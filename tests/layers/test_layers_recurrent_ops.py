@@ -35,8 +35,14 @@ def _check_against_reference(packed, outputs, states):
         np.testing.assert_allclose(packed[T + i], state, atol=1e-12)
 
 
+@pytest.mark.parametrize("compiled", ["numba", "numpy"])
 @pytest.mark.parametrize("mask,backwards,zero_output", CASES)
-def test_lstm_sequence(data, mask, backwards, zero_output):
+def test_lstm_sequence(data, monkeypatch, compiled, mask, backwards, zero_output):
+    """Both backward forms: the compiled step (recurrent_numba, when numba is installed) and NumPy's."""
+    if compiled == "numba":
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setenv("NERVE_NUMBA", "0")
     x, kernel, recurrent, bias, h0, c0 = data(4)
     flags = dict(mask=mask, go_backwards=backwards, zero_output_for_mask=zero_output)
     _, outputs, states = ref.run(lambda xt, s: ref.lstm_cell(xt, s, kernel, recurrent, bias), x, [h0, c0],
