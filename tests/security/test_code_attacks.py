@@ -71,6 +71,9 @@ def attacks(marker):
     add("Lambda in a nested Sequential", lambda c: c["config"]["layers"].insert(1, {
         "class_name": "Sequential", "config": {"name": "inner", "layers": [
             {"class_name": "Sequential", "config": {"name": "inner2", "layers": [_lambda(marker)]}}]}}))
+    for wrapper, key in (("TimeDistributed", "layer"), ("Bidirectional", "layer"), ("RNN", "cell")):
+        add(f"Lambda wrapped in {wrapper}", lambda c, wrapper=wrapper, key=key: c["config"]["layers"].insert(
+            1, {"class_name": wrapper, "config": {"name": "wrapped", key: _lambda(marker)}}))
     add("module path as an activation function", lambda c: _dense(c).update(activation=_pipepager(marker)))
     add("module path as an activation class", lambda c: _dense(c).update(
         activation={"module": "subprocess", "class_name": "Popen", "config": {"args": ["touch", marker]}}))
@@ -149,6 +152,8 @@ CHILD = textwrap.dedent("""
                 outcome = f"{type(err).__module__}.{type(err).__name__}: {err}"
             imported = sorted(m for m in set(sys.modules) - before if not m.startswith("nerve"))
             results[f"{name} | {entry}"] = {"outcome": outcome, "ran": os.path.exists(marker), "imported": imported}
+    import resource
+    results["__memory__"] = {"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     print(json.dumps(results))
 """)
 
@@ -179,6 +184,7 @@ def attack_results(tmp_path_factory):
 
 def test_the_good_file_loads(attack_results):
     results, _ = attack_results
+    assert results["__memory__"]["maxrss_mb"] < 600          # the whole child, nerve and NumPy included
     assert results["__good__ | load_model"]["outcome"] == "loaded"
     assert results["__good__ | model_from_json"]["outcome"] == "loaded"
     assert results["__good__ | layers.deserialize"]["outcome"] == "loaded"
