@@ -11,7 +11,7 @@ Task B: classes 5-9 (dog, frog, horse, ship, truck) from only ``--per-class`` la
               10x lower learning rate.
 
 Each is scored on all 5,000 test images of classes 5-9; the learning curves (accuracy per epoch
-on a fixed 1,000 of those test images, only watched, never used to choose anything) go to
+on a fixed ``--watch`` of those test images, only watched, never used to choose anything) go to
 ``OUT/transfer_curves.png``
 and the figures to ``OUT/transfer_results.json``. ``--seeds`` repeats task B on other draws of
 the labelled images. The base is a CIFAR ResNet (``--depth``, 8 by default: small and fast).
@@ -111,6 +111,7 @@ def main():
     parser.add_argument("--per-class", type=int, default=100, help="labelled task-B images per class")
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seeds", type=int, default=3, help="draws of the labelled task-B images")
+    parser.add_argument("--watch", type=int, default=1000, help="test images scored after each epoch (curves)")
     parser.add_argument("--out", default="runs/transfer_learning")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -119,7 +120,8 @@ def main():
     nerve.utils.set_random_seed(0)
     (a_train, a_test), _ = load_tasks(args.per_class, seed=0)
     base = resnet.CifarResNet(args.depth, classes=len(TASK_A), name="base")
-    base_curve = fit(base, a_train, watched(a_test), args.base_epochs, args.lr, batch_size=128, seed=0)
+    base_curve = fit(base, a_train, watched(a_test, args.watch), args.base_epochs, args.lr, batch_size=128,
+                     seed=0)
     base_accuracy = accuracy(base, a_test)
     print(f"task A (classes 0-4, {len(a_train[0])} images): test accuracy {base_accuracy:.4f} after "
           f"{args.base_epochs} epochs ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -131,20 +133,21 @@ def main():
         _, (b_train, b_test) = load_tasks(args.per_class, seed=seed + 1)
         batch = 50
         scratch = resnet.CifarResNet(args.depth, classes=len(TASK_B), name="scratch")
-        scratch_curve = fit(scratch, b_train, watched(b_test), args.epochs, args.lr, batch, seed)
+        scratch_curve = fit(scratch, b_train, watched(b_test, args.watch), args.epochs, args.lr, batch, seed)
         scratch_final = accuracy(scratch, b_test)
 
         base.set_weights(base_weights)
         base.trainable = False
         transfer = with_new_head(base, len(TASK_B), "transfer")
-        frozen_curve = fit(transfer, b_train, watched(b_test), args.epochs, args.lr, batch, seed)
+        frozen_curve = fit(transfer, b_train, watched(b_test, args.watch), args.epochs, args.lr, batch, seed)
         frozen_final = accuracy(transfer, b_test)
 
         top_stage = "conv4_"         # the last stage of blocks (64 filters)
         for layer in base.layers:
             if layer.name.startswith(top_stage) and not isinstance(layer, layers.BatchNormalization):
                 layer.trainable = True
-        finetune_curve = fit(transfer, b_train, watched(b_test), args.finetune_epochs, args.lr / 10, batch, seed)
+        finetune_curve = fit(transfer, b_train, watched(b_test, args.watch), args.finetune_epochs, args.lr / 10,
+                             batch, seed)
         finetune_final = accuracy(transfer, b_test)
         base.trainable = True
         run = {"seed": seed + 1, "scratch": scratch_curve, "frozen": frozen_curve, "finetune": finetune_curve,
@@ -183,7 +186,7 @@ def plot(runs, args, path):
         axes.plot(np.arange(args.epochs + 1, args.epochs + args.finetune_epochs + 1), run["finetune"],
                   color="tab:orange", label=label("then top stage fine-tuned (lr / 10)"))
     axes.set_xlabel("epoch")
-    axes.set_ylabel("accuracy on 1,000 test images of classes 5-9")
+    axes.set_ylabel(f"accuracy on {args.watch} test images of classes 5-9")
     axes.set_title(f"CIFAR-10 classes 5-9 from {args.per_class} labelled images per class "
                    f"(ResNet-{args.depth}, {len(runs)} draws)", fontsize=10)
     axes.grid(alpha=0.3)
