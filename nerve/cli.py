@@ -248,9 +248,10 @@ def _writable_folder(path, parser):
 
 
 def _check_split(count, validation_split, parser):
-    """Keras's rule: a validation split must leave samples on both sides."""
+    """fit's rule (the training part is the first floor(count * (1 - split)) samples): a validation
+    split must leave samples on both sides."""
     import math
-    if validation_split and not 0 < math.ceil(count * (1 - validation_split)) < count:
+    if validation_split and not 0 < math.floor(count * (1 - validation_split)) < count:
         parser.error(f"{count} training sample(s) cannot be split by --validation-split {validation_split:g} "
                      "into training and validation sets; use a larger --limit or --validation-split 0")
 
