@@ -4,6 +4,6 @@
 allreduce, broadcast) in :mod:`.mpi`. mpi4py is imported only when a DataParallel is made.
 """
 
-from .data_parallel import DataParallel, distribution, set_distribution  # noqa: F401
+from .data_parallel import DataParallel, distribution, launched_processes, set_distribution  # noqa: F401
 
-__all__ = ["DataParallel", "distribution", "set_distribution"]
+__all__ = ["DataParallel", "distribution", "launched_processes", "set_distribution"]

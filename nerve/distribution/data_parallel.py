@@ -25,6 +25,7 @@ the ones saved; Dropout draws its masks from each process's generator.
 """
 
 import contextlib
+import os
 
 import numpy
 
@@ -38,6 +39,17 @@ _current = [None]
 def distribution():
     """The distribution in effect (set by ``set_distribution`` or a ``scope()``), or None."""
     return _current[0]
+
+
+def launched_processes():
+    """How many processes the MPI job this process belongs to has (1 outside ``mpiexec``), read
+    from the launcher's environment (MPICH and Intel MPI: PMI_SIZE; Open MPI: OMPI_COMM_WORLD_SIZE)
+    without starting MPI."""
+    for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return 1
 
 
 def set_distribution(value):
