@@ -2,6 +2,7 @@
 
     nerve models                                   list the built-in models
     nerve summary lenet5                           layers, shapes and parameter counts
+    nerve summary resnet50 --flops                 ... and multiply-accumulates per layer
     nerve train lenet5 --modern --dataset mnist --epochs 3 --out runs/demo
     nerve evaluate runs/demo/model.nerve --dataset mnist
     nerve predict runs/demo/model.nerve digit.png
@@ -14,6 +15,7 @@ Wrong arguments print a one-line error and exit with status 2.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -87,23 +89,25 @@ def cmd_models(args, parser):
 
 def cmd_summary(args, parser):
     model = _model_from_name_or_file(args.model, parser, modern=args.modern)
-    model.summary()
+    model.summary(show_flops=args.flops)
 
 
 def cmd_train(args, parser):
     builder = _builder(args.model, parser)
-    from .applications import generative_run
-    if generative_run.handles(args.model):       # GANs, VAE, autoencoder: their own run folder
-        if args.modern or args.augment:
-            parser.error("--modern and --augment apply to classifiers only")
-        generative_run.train(args, load_dataset(args.dataset, args.limit))
-        return
     if args.model.lower() == "gpt":              # a language model: nanoGPT's loop and run folder
         from .applications import gpt_training
         gpt_training.train_from_cli(args, parser)
         return
     if args.dataset in TEXT_DATASETS:
         parser.error(f"{args.dataset} is a text corpus: it trains gpt, not {args.model}")
+    from .applications import generative_run
+    if generative_run.handles(args.model):       # GANs, VAE, autoencoder: their own run folder
+        if args.modern or args.augment:
+            parser.error("--modern and --augment apply to classifiers only")
+        if _data_parallel() is not None:
+            parser.error("--processes applies to classifiers only")
+        generative_run.train(args, load_dataset(args.dataset, args.limit))
+        return
     if args.modern and args.model.lower() != "lenet5":
         parser.error("--modern applies to lenet5 only")
     from . import applications, callbacks, layers, utils
@@ -121,6 +125,8 @@ def cmd_train(args, parser):
             setattr(args, option, value)
     if args.seed is not None:
         utils.set_random_seed(args.seed)
+    dist = _data_parallel()                       # one replica per process under mpiexec
+    chief = dist is None or dist.is_chief
     out = args.out or os.path.join("runs", f"{args.model}_{args.dataset}")
     _writable_folder(out, parser)
     (x_train, y_train), (x_test, y_test), class_names = load_dataset(args.dataset, args.limit)
@@ -136,18 +142,25 @@ def cmd_train(args, parser):
         parser.error(f"--momentum applies to sgd and rmsprop, not {args.optimizer}")
     optimizer, lr = _optimizer(args.optimizer, args.lr, args.schedule, steps, args.momentum, args.weight_decay)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if not chief:                                # rank 0 alone prints
+        args.verbose = 0
+        sys.stdout = open(os.devnull, "w")
     print(f"nerve: training {args.model}{' (modern)' if args.modern else ''} on {args.dataset}: "
           f"{n_fit} training and {len(x_train) - n_fit} validation samples, {args.epochs} epochs, "
           f"batch {args.batch_size}, {args.optimizer} lr={lr:g} ({args.schedule})"
           + (f", momentum {args.momentum:g}" if args.momentum is not None else "")
           + (f", weight decay {args.weight_decay:g}" if args.weight_decay is not None else "")
-          + (", augmented" if args.augment else ""), flush=True)
+          + (", augmented" if args.augment else "")
+          + (f", {dist.num_processes} processes" if dist is not None else ""), flush=True)
     log = os.path.join(out, "history.csv")
     started = time.perf_counter()
-    history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                        validation_split=args.validation_split or 0.0, verbose=args.verbose,
-                        callbacks=[callbacks.CSVLogger(log)])
+    with dist.scope() if dist is not None else contextlib.nullcontext():
+        history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
+                            validation_split=args.validation_split or 0.0, verbose=args.verbose,
+                            callbacks=[callbacks.CSVLogger(log)] if chief else [])
     train_seconds = time.perf_counter() - started
+    if not chief:                                # only rank 0 writes the run folder
+        return
     model_path = os.path.join(out, "model.nerve")
     model.save(model_path)
     results = _test_report(model, x_test, y_test)
@@ -161,6 +174,31 @@ def cmd_train(args, parser):
     pictures = _pictures(model, history, log, x_test, y_test, results.pop("probabilities"), class_names, out)
     print(f"wrote {model_path}, {log}, {os.path.join(out, 'metrics.json')}")
     print("pictures: " + ", ".join(pictures))
+
+
+def _data_parallel():
+    """A DataParallel over the MPI job when this process is one of several (mpiexec), else None."""
+    from . import distribution
+    return distribution.DataParallel() if distribution.launched_processes() > 1 else None
+
+
+def _relaunch_under_mpi(args, argv):
+    """``nerve train ... --processes N``: the same command as N processes under mpiexec."""
+    import shutil
+    import subprocess
+    mpiexec = (shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which("mpiexec"))
+    if mpiexec is None:
+        print("nerve train: error: --processes needs mpiexec: pip install 'nerve[distributed]'", file=sys.stderr)
+        return 2
+    rest, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--processes":
+            skip = True
+        elif not item.startswith("--processes="):
+            rest.append(item)
+    return subprocess.call([mpiexec, "-n", str(args.processes), sys.executable, "-m", "nerve", *rest])
 
 
 def cmd_evaluate(args, parser):
@@ -374,6 +412,8 @@ def build_parser():
     p = commands.add_parser("summary", help="print a model's layers, shapes and parameter counts")
     p.add_argument("model", metavar="MODEL", help="a built-in model name or a saved model file")
     p.add_argument("--modern", action="store_true", help="LeNet-5 with ReLU and max pooling")
+    p.add_argument("--flops", action="store_true",
+                   help="add each layer's multiply-accumulates per example (bias counted) and the total")
     p.set_defaults(run=cmd_summary, parser=p)
 
     p = commands.add_parser("train", help="train a built-in model on a dataset and write a run folder")
@@ -400,6 +440,14 @@ def build_parser():
                    help="train on the first N training samples only (quick runs)")
     p.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/MODEL_DATASET)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar, 2: a line per epoch")
+    p.add_argument("--processes", type=_positive_int, default=1, metavar="N",
+                   help="train data-parallel on N processes under mpiexec (batch size is the global batch)")
+    p.add_argument("--latent-dim", type=_positive_int, default=None, metavar="N",
+                   help="dcgan, cgan, vae: the size of z; autoencoder: the code size")
+    p.add_argument("--noise", type=_positive_float, default=None, metavar="STDDEV",
+                   help="autoencoder: train a denoising one on inputs with Gaussian noise of this stddev")
+    p.add_argument("--scorer", default=None, metavar="MODEL_FILE",
+                   help="dcgan, cgan, vae: the classifier scoring the samples (default runs/demo/model.nerve)")
     g = p.add_argument_group("gpt (nanoGPT's shakespeare_char CPU recipe by default)")
     g.add_argument("--iters", type=_positive_int, default=2000, help="training iterations (default 2000)")
     g.add_argument("--block-size", type=_positive_int, default=64, help="context length (default 64)")
@@ -491,7 +539,12 @@ def _fraction(text):
 def main(argv=None):
     """Run the ``nerve`` command; returns the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    if getattr(args, "processes", 1) > 1:
+        from .distribution import launched_processes
+        if launched_processes() == 1:
+            return _relaunch_under_mpi(args, argv)
     from .datasets import DatasetError
     from .saving import DeserializationError, ModelFileError
     try:
