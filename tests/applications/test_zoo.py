@@ -147,3 +147,16 @@ def test_registry_lists_the_zoo():
         assert name in applications.names()
     assert applications.get("resnet20") is resnet.ResNet20
     assert "option A" in applications.describe("resnet20")
+
+
+def test_cli_lists_the_zoo_and_prints_its_macs(capsys):
+    from nerve.cli import main
+    assert main(["models"]) in (0, None)
+    listing = capsys.readouterr().out
+    assert "resnet20" in listing and "optimizer sgd" in listing and "138,357,544" in listing
+    assert main(["summary", "resnet20", "--flops"]) in (0, None)
+    table = capsys.readouterr().out
+    assert "conv4_block3_out" in table and "Trainable params: 269,722" in table
+    # first conv 32*32*16*27 (no bias); 18 more 3x3 convs; the dense layer 10*(64+1)
+    convs = 32 * 32 * 16 * 27 + 6 * 32 * 32 * 16 * 144 + 16 * 16 * 32 * (144 + 5 * 288) + 8 * 8 * 64 * (288 + 5 * 576)
+    assert f"Total MACs: {convs + 650:,} per example" in table
