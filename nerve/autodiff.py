@@ -17,6 +17,7 @@ of :func:`grad`) owns its buffer: one already handed out, or a view, is copied.
 """
 
 import contextlib
+import math
 
 from . import backend
 from .tensor import Tensor, as_tensor
@@ -117,15 +118,8 @@ def sum_leading_axes(array, count):
             or array.dtype.char not in ("f", "d")):   # dtype.name costs ~3 µs
         return array.sum(axis=tuple(range(count)))
     xp = backend.array_module(array)
-    rows = array.size // _product(kept)
+    rows = array.size // math.prod(kept)
     return (xp.ones(rows, dtype=array.dtype) @ array.reshape(rows, -1)).reshape(kept)
-
-
-def _product(values):
-    result = 1
-    for v in values:
-        result *= v
-    return result
 
 
 def _topological_order(root):

@@ -2,7 +2,8 @@
 
 from .. import activations, constraints, initializers, ops, regularizers
 from .layer import Layer
-from .layer_utils import describe, normalize_axes, positive_int
+from ..ops.reduction import normalize_axis
+from .layer_utils import describe, positive_int
 
 
 class _Elementwise(Layer):
@@ -185,7 +186,7 @@ class Maxout(Layer):
         self.axis = axis
 
     def build(self, input_shape):
-        axis = normalize_axes(self.axis, len(input_shape), describe(self))[0]
+        axis = normalize_axis(self.axis, len(input_shape), describe(self), sort=False)[0]
         size = input_shape[axis]
         if size is not None and size % self.num_units:
             raise ValueError(f"{describe(self)}: axis {self.axis} of size {size} (input shape {input_shape}) "

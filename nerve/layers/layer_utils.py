@@ -65,16 +65,3 @@ def shape_to_channels_last(shape):
 
 def shape_to_channels_first(shape):
     return (shape[0], shape[-1], *shape[1:-1])
-
-
-def normalize_axes(axis, rank, owner):
-    """An int or a sequence of ints as a tuple of non-negative axes of a tensor of ``rank``."""
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    result = []
-    for a in axes:
-        if isinstance(a, bool) or not isinstance(a, int) or not -rank <= a < rank:
-            raise ValueError(f"{owner}: axis {a!r} is out of range for inputs of rank {rank}")
-        result.append(a % rank)
-    if len(set(result)) != len(result):
-        raise ValueError(f"{owner}: `axis` repeats an axis, received {axis!r}")
-    return tuple(result)

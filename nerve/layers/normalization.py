@@ -10,7 +10,8 @@ moving_variance).
 
 from .. import constraints, initializers, ops, regularizers
 from .layer import InputSpec, Layer
-from .layer_utils import describe, normalize_axes
+from ..ops.reduction import normalize_axis
+from .layer_utils import describe
 
 
 class _Affine(Layer):
@@ -102,7 +103,7 @@ class BatchNormalization(_Affine):
         self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):
-        axis = normalize_axes(self.axis, len(input_shape), describe(self))[0]
+        axis = normalize_axis(self.axis, len(input_shape), describe(self), sort=False)[0]
         shape = self._known_sizes(input_shape, (axis,))
         self._add_affine_weights(shape)
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
@@ -161,7 +162,7 @@ class LayerNormalization(_Affine):
         self.rms_scaling = rms_scaling
 
     def build(self, input_shape):
-        self._axes = normalize_axes(self.axis, len(input_shape), describe(self))
+        self._axes = normalize_axis(self.axis, len(input_shape), describe(self), sort=False)
         self._add_affine_weights(self._known_sizes(input_shape, self._axes))
         self.built = True
 
@@ -215,7 +216,7 @@ class GroupNormalization(_Affine):
         self.axis = axis
 
     def build(self, input_shape):
-        axis = normalize_axes(self.axis, len(input_shape), describe(self))[0]
+        axis = normalize_axis(self.axis, len(input_shape), describe(self), sort=False)[0]
         channels = self._known_sizes(input_shape, (axis,))[0]
         groups = channels if self.groups == -1 else self.groups
         if channels < groups or channels % groups:

@@ -6,23 +6,43 @@ broadcasting does the rest.
 """
 
 import builtins
+import math
+
+import numpy
 
 from .. import backend
 from ..autodiff import Function, sum_leading_axes
 from ..tensor import Tensor, as_tensor
 
 
-def normalize_axis(axis, ndim, op_name="reduction"):
-    """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+def normalize_axis(axis, ndim, op_name="reduction", sort=True):
+    """``axis`` as a tuple of non-negative axes of a tensor of rank ``ndim``: the one axis checker
+    of ops and layers.
+
+    Args:
+        axis: None (every axis), an int or a sequence of ints; negative counts from the end.
+        ndim: the rank (a scalar accepts axis 0 or -1, as NumPy's reductions do).
+        op_name: the op or layer named in the error.
+        sort: sort the axes (reductions); False keeps the caller's order (LayerNormalization).
+    Raises:
+        ValueError: an axis that is not an int, is out of range, or is repeated.
+
+    Example:
+        >>> normalize_axis(-1, 3), normalize_axis((2, 0), 3), normalize_axis((2, 0), 3, sort=False)
+        ((2,), (0, 2), (2, 0))
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+    limit = builtins.max(ndim, 1)
     result = []
     for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{op_name}: axis {a} is out of range for a tensor of rank {ndim}")
-        result.append(a % builtins.max(ndim, 1))
-    return tuple(sorted(result))
+        if isinstance(a, bool) or not isinstance(a, (int, numpy.integer)) or not -limit <= a < limit:
+            raise ValueError(f"{op_name}: axis {a!r} is out of range for a tensor of rank {ndim}")
+        result.append(int(a) % limit)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op_name}: `axis` repeats an axis, received {axis!r}")
+    return tuple(sorted(result)) if sort else tuple(result)
 
 
 def _expand(gy, shape, axes, keepdims):
@@ -61,7 +81,7 @@ class Mean(Function):
         if x.dtype.char == "e":     # float16: NumPy's mean accumulates it in float32, a plain sum would not
             return x.mean(axis=self.axes, keepdims=self.keepdims)
         # NumPy's mean is this sum and division behind a Python wrapper that costs ~3x on a batch of losses
-        return _sum(x, self.axes, self.keepdims) / x.dtype.type(_prod(x.shape[a] for a in self.axes))
+        return _sum(x, self.axes, self.keepdims) / x.dtype.type(math.prod(x.shape[a] for a in self.axes))
 
     def backward(self, gy):
         xp = backend.array_module(gy)
@@ -99,7 +119,7 @@ class Var(Function):
 
     def forward(self, x):
         self.centered = x - x.mean(axis=self.axes, keepdims=True)
-        self.n = _prod(x.shape[a] for a in self.axes)
+        self.n = math.prod(x.shape[a] for a in self.axes)
         return (self.centered ** 2).mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
@@ -133,13 +153,6 @@ def _sum(x, axes, keepdims):
         return x.sum(axis=axes, keepdims=keepdims)
     total = sum_leading_axes(x, len(axes))
     return total.reshape((1,) * len(axes) + total.shape) if keepdims else total
-
-
-def _prod(values):
-    result = 1
-    for v in values:
-        result *= v
-    return result
 
 
 def _axes(x, axis, name):

@@ -1,5 +1,7 @@
 """Normalization: feature-wise standardization with statistics learned by ``adapt``."""
 
+import math
+
 from ... import backend, ops
 from ...tensor import Tensor
 from ..layer import Layer
@@ -73,7 +75,7 @@ class Normalization(Layer):
             if self.input_mean is not None:
                 raise ValueError(f"Normalization '{self.name}': adapt() with mean and variance given at creation")
             array = array.astype("float64")          # statistics in float64, stored in the layer's dtype
-            count += array.size // max(int(_prod(self.mean.shape)), 1)
+            count += array.size // max(math.prod(self.mean.shape), 1)
             s, s2 = array.sum(axis=self._reduce), (array * array).sum(axis=self._reduce)
             total = s if total is None else total + s
             total_sq = s2 if total_sq is None else total_sq + s2
@@ -114,10 +116,3 @@ class Normalization(Layer):
             return value.tolist() if hasattr(value, "tolist") else value
         return {**super().get_config(), "axis": self.axis, "mean": plain(self.input_mean),
                 "variance": plain(self.input_variance), "invert": self.invert}
-
-
-def _prod(values):
-    result = 1
-    for v in values:
-        result *= v
-    return result
