@@ -4,7 +4,6 @@ is iterated afresh every epoch instead of being used up by the first."""
 
 import warnings
 
-import numpy as np
 import pytest
 
 import nerve
