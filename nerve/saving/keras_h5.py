@@ -183,22 +183,22 @@ def keras3_arrays(reader):
     return groups
 
 
-def assign_groups(reader, model_groups_, skip_mismatch=False, ignore=("optimizer",)):
+def assign_groups(reader, groups, skip_mismatch=False, ignore=("optimizer",)):
     """Check every weight the model has against the file's group of the same path, then assign.
 
     Args:
-        model_groups_: ``{group_path: [Variable, ...]}`` (:func:`model_groups`).
+        groups: the model's ``{group_path: [Variable, ...]}`` (:func:`model_groups`).
         ignore: top-level file groups the model side does not hold (the optimizer's state).
     """
     file_groups = {g: v for g, v in keras3_arrays(reader).items() if g.split("/")[0] not in ignore}
-    missing = [g for g in model_groups_ if g not in file_groups]
-    unexpected = [g for g in file_groups if g not in model_groups_]
+    missing = [g for g in groups if g not in file_groups]
+    unexpected = [g for g in file_groups if g not in groups]
     if missing or unexpected:
         raise reader.fail(f"the weights do not match the model: layers missing from the file "
                           f"{missing[:5]}{' ...' if len(missing) > 5 else ''}, in the file but not the "
                           f"model {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}")
     pairs = []
-    for group, variables in model_groups_.items():
+    for group, variables in groups.items():
         stored = file_groups[group]
         if sorted(stored) != list(range(len(variables))):
             raise reader.fail(f"layer group '{group}' holds {len(stored)} weights in the file, the model's "
@@ -252,7 +252,8 @@ def assign_legacy(reader, model, by_name=False, skip_mismatch=False):
                 raise reader.fail(f"layer '{name}' names weight '{weight}', which is not in the file")
         if weight_names:
             file_layers.append((name, [f"{group_path}/{w}" for w in weight_names]))
-    layers = [layer for layer in _flat_layers(model) if _legacy_weights(layer)]
+    # the model's layers in order, a nested model as one layer (as Keras 2 saved them)
+    layers = [layer for layer in getattr(model, "layers", []) if _legacy_weights(layer)]
     if by_name:
         by_layer = {layer.name: layer for layer in layers}
         matched = [(by_layer[name], paths) for name, paths in file_layers if name in by_layer]
@@ -272,11 +273,6 @@ def assign_legacy(reader, model, by_name=False, skip_mismatch=False):
                               f"file's layer has {len(paths)}: {[p.rsplit('/', 1)[-1] for p in paths]}")
         pairs.extend(zip(weights, paths))
     _check_and_assign(reader, pairs, skip_mismatch)
-
-
-def _flat_layers(model):
-    """The model's layers in order, nested models listed as one layer (as Keras 2 saved them)."""
-    return [layer for layer in getattr(model, "layers", [])]
 
 
 def _legacy_weights(layer):
