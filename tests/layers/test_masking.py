@@ -98,3 +98,15 @@ def test_explicit_mask_wins_and_is_checked():
         layer(x, mask=np.ones((4, 2), bool))
     with pytest.raises(ValueError, match=r"GlobalAveragePooling1D.*\(2, 4\).*\(2, 3\)"):
         layers.GlobalAveragePooling1D()(x, mask=np.ones((2, 3), bool))
+
+
+def test_with_initial_state_the_mask_must_be_passed():
+    """Keras 3's rule (checked against Keras 3.15): a mask is filled in only for a call's one tensor
+    argument; LSTM(x, initial_state=[h, c]) gets none unless ``mask=`` is given."""
+    ids = np.array([[1, 2, 0, 0]])
+    x = layers.Embedding(5, 3, mask_zero=True)(ids)
+    lstm = layers.LSTM(2)
+    h = nerve.ops.zeros((1, 2))
+    masked = lstm(x).numpy()
+    assert not np.allclose(lstm(x, initial_state=[h, h]).numpy(), masked)
+    np.testing.assert_allclose(lstm(x, initial_state=[h, h], mask=ids != 0).numpy(), masked, rtol=1e-6)

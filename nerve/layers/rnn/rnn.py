@@ -38,8 +38,9 @@ class RNN(Layer):
     Call arguments:
         sequences: (batch, steps, features).
         initial_state: list of the cell's initial states, each (batch, size); zeros by default.
-        mask: (batch, steps) booleans, True where the step is data (taken from the input when it
-            carries one).
+        mask: (batch, steps) booleans, True where the step is data. Taken from the input when it
+            carries one and is the call's only tensor argument (Keras's rule: with initial_state
+            tensors too, pass ``mask=`` yourself).
         training: whether dropout is active.
 
     Shape:
