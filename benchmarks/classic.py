@@ -4,7 +4,8 @@ Both run in this process on the same float32 data (pixels / 255, 784 features), 
 same thread count, interleaved round by round. k-means runs from the same seeds on both
 sides (one k-means++ start each, n_init="auto"); as the two draw different random streams,
 they stop after different numbers of Lloyd iterations, so the time per iteration is printed
-beside the total and the inertia. PCA(50) is a full fit (scikit-learn's "auto" solver picks
+beside the total and the inertia, and a second k-means row runs exactly 30 iterations on
+both sides (tol=0, max_iter=30): the same work. PCA(50) is a full fit (scikit-learn's "auto" solver picks
 the covariance eigendecomposition here, as nerve does).
 
     python benchmarks/classic.py --threads 2 --rounds 3
@@ -49,10 +50,14 @@ def main(argv=None):
 
     kmeans = {"nerve": [], "sklearn": []}
     pca = {"nerve": [], "sklearn": []}
+    fixed = {"nerve": [], "sklearn": []}
     for r in range(args.rounds):
         for side, cls in (("nerve", KMeans), ("sklearn", SKKMeans)):
             seconds, model = timed(lambda: cls(10, random_state=r, n_init=1).fit(X))
             kmeans[side].append((seconds, model.n_iter_, float(model.inertia_)))
+        for side, cls in (("nerve", KMeans), ("sklearn", SKKMeans)):    # the same work: 30 iterations
+            seconds, model = timed(lambda: cls(10, random_state=r, n_init=1, tol=0.0, max_iter=30).fit(X))
+            fixed[side].append(seconds / model.n_iter_)
         for side, cls in (("nerve", PCA), ("sklearn", SKPCA)):
             seconds, model = timed(lambda: cls(50).fit(X))
             pca[side].append((seconds, float(numpy.asarray(model.explained_variance_ratio_).sum())))
@@ -72,6 +77,10 @@ def main(argv=None):
     print(f"KMeans(10) median fit: nerve {total['nerve']:.2f} s, sklearn {total['sklearn']:.2f} s; "
           f"median per iteration: nerve {per_iteration['nerve'] * 1e3:.1f} ms, sklearn "
           f"{per_iteration['sklearn'] * 1e3:.1f} ms (sklearn/nerve {per_iteration['sklearn'] / per_iteration['nerve']:.2f})")
+    steady = {s: median(fixed[s]) for s in fixed}
+    print(f"KMeans(10) tol=0, max_iter=30 (the same number of iterations): median per iteration nerve "
+          f"{steady['nerve'] * 1e3:.1f} ms, sklearn {steady['sklearn'] * 1e3:.1f} ms "
+          f"(sklearn/nerve {steady['sklearn'] / steady['nerve']:.2f})")
     times = {s: median([t for t, _ in pca[s]]) for s in pca}
     print(f"PCA(50)    median fit: nerve {times['nerve']:.2f} s, sklearn {times['sklearn']:.2f} s "
           f"(sklearn/nerve {times['sklearn'] / times['nerve']:.2f}); variance kept nerve {pca['nerve'][0][1]:.5f}, "

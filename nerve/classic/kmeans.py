@@ -17,8 +17,8 @@ far (greedily, as scikit-learn does: the best of 2 + ⌊ln k⌋ draws); several 
 
 Everything is whole-array work on the backend's arrays (NumPy or CuPy): the distances
 ‖x‖² − 2 x·μ + ‖μ‖² come from one matrix product per iteration, the means from another
-(a one-hot assignment matrix times X, or with numba one compiled pass adding each sample
-to its cluster's sum). No Python loop runs over samples; on the CPU a step walks blocks of
+(a one-hot assignment matrix times X; with numba, one compiled pass adding each sample to
+its cluster's sum). No Python loop runs over samples; on the CPU a step walks blocks of
 2048 rows, so that the second read of a block comes from cache.
 """
 
@@ -193,9 +193,9 @@ def _lloyd_step(X, x_squared, centers):
     """One assign-and-update step: every sample's closest centre, and the new centres.
 
     Each centre becomes the mean of its samples, (one-hot assignment)ᵀ X / counts, summed
-    block by block of rows (the whole array at once on the GPU); on the CPU with numba, a
-    compiled loop adds each row to its cluster's sum instead (one pass over X, not a GEMM:
-    3x faster for MNIST's k=10, so a whole step ~1.6x). A centre left without
+    block by block of rows (the whole array at once on the GPU). On the CPU with numba, the
+    distances' GEMM is followed by one compiled pass that picks each row's centre and adds
+    the row to its sum (kmeans_numba.py: no one-hot GEMM, no chain of small array passes). A centre left without
     samples moves to the sample farthest from its own centre, as scikit-learn relocates
     empty clusters. Returns (new centres, labels, squared distance to the closest centre).
     """
@@ -208,12 +208,14 @@ def _lloyd_step(X, x_squared, centers):
     labels = xp.empty(n_samples, dtype="int64")
     closest = xp.empty(n_samples, dtype=X.dtype)
     cluster_ids = xp.arange(n_clusters)[None, :]
+    c_squared = (centers * centers).sum(axis=1)
     for start in range(0, n_samples, block):
         rows = slice(start, start + block)
-        labels[rows], closest[rows] = _assign(X[rows], x_squared[rows], centers)
         if kernels is not None:
-            kernels.add_rows_by_label(X[rows], labels[rows], sums, counts)
+            kernels.assign_and_sum(X[rows], X[rows] @ centers.T, x_squared[rows], c_squared, labels[rows],
+                                   closest[rows], sums, counts)
         else:
+            labels[rows], closest[rows] = _assign(X[rows], x_squared[rows], centers)
             one_hot = (labels[rows, None] == cluster_ids).astype(X.dtype)
             sums += one_hot.T @ X[rows]
             counts += one_hot.sum(axis=0)
