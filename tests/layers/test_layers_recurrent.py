@@ -241,6 +241,8 @@ def test_bad_inputs_name_the_layer_and_shapes(rng):
         layers.Dense(2, return_state=True)
     with pytest.raises(ValueError, match="RNN.*state_size"):
         layers.RNN(layers.Dense(2))
+    with pytest.raises(ValueError, match="RNN.*list of cells.*stack RNN layers"):
+        layers.RNN([layers.LSTMCell(2), layers.LSTMCell(2)])
 
 
 @pytest.mark.parametrize("extension", [".nerve", ".keras"])

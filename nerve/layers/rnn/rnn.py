@@ -54,6 +54,11 @@ class RNN(Layer):
             from .. import deserialize
             cell = deserialize(cell)
         super().__init__(**kwargs)
+        if isinstance(cell, (list, tuple)):
+            raise ValueError(
+                f"{describe(self)}: a list of cells (Keras's StackedRNNCells) is not supported by nerve; "
+                f"stack RNN layers instead (each but the last with return_sequences=True), received {cell!r}"
+            )
         if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
             raise ValueError(
                 f"{describe(self)}: `cell` must have a `call(inputs, states)` method and a `state_size` "
