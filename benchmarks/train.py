@@ -1,6 +1,6 @@
 """End-to-end training and inference throughput: nerve against PyTorch CPU.
 
-    python benchmarks/train.py [--threads 2] [--epochs 3] [--models mlp,lenet5,vgg]
+    python benchmarks/train.py [--threads 2] [--epochs 3] [--models mlp,lenet5,vgg,resnet20]
 
 For each model the same architecture, synthetic data, batch size (128), optimizer
 (SGD, momentum 0.9, lr 0.01) and loss (cross-entropy) run in three child
@@ -28,7 +28,8 @@ import time
 
 from machine import cpu_model  # benchmarks/machine.py, beside this script
 
-MODELS = {"mlp": (60000, (28, 28, 1)), "lenet5": (60000, (28, 28, 1)), "vgg": (10000, (32, 32, 3))}
+MODELS = {"mlp": (60000, (28, 28, 1)), "lenet5": (60000, (28, 28, 1)), "vgg": (10000, (32, 32, 3)),
+          "resnet20": (10000, (32, 32, 3))}
 
 
 def parse():
@@ -37,6 +38,8 @@ def parse():
     p.add_argument("--epochs", type=int, default=3, help="timed rounds (one epoch per side each) after a warm-up")
     p.add_argument("--models", default="mlp,lenet5,vgg")
     p.add_argument("--samples", type=int, default=None, help="override the number of training samples")
+    p.add_argument("--infer-samples", type=int, default=20000,
+                   help="images per timed inference pass (at least; default 20000)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     return p.parse_args()
 
@@ -61,6 +64,8 @@ def nerve_model(name):
     import nerve
     from nerve import layers
     shape = MODELS[name][1]
+    if name == "resnet20":                     # He et al.'s CIFAR ResNet-20, option-A shortcuts
+        return nerve.applications.ResNet20(input_shape=shape, classifier_activation=None)
     if name == "mlp":
         body = [layers.Flatten(), layers.Dense(256, activation="relu"), layers.Dense(256, activation="relu")]
     elif name == "lenet5":
@@ -105,6 +110,8 @@ def run_nerve(name, args, loop):
 
 def torch_model(name):
     import torch.nn as nn
+    if name == "resnet20":
+        return torch_resnet20()
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
                              nn.Linear(256, 10))
@@ -116,6 +123,35 @@ def torch_model(name):
                          nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
                          nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                          nn.Linear(64 * 8 * 8, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def torch_resnet20():
+    """ResNet-20 as nerve.applications.ResNet20 builds it (no conv bias, batch norm, option A:
+    the shortcut subsampled by 2 and zero-padded in channels)."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
+            self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
+            self.stride, self.extra = stride, cout - cin
+
+        def forward(self, x):
+            out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+            shortcut = x[:, :, ::self.stride, ::self.stride] if self.stride > 1 else x
+            if self.extra:
+                shortcut = F.pad(shortcut, (0, 0, 0, 0, 0, self.extra))
+            return F.relu(out + shortcut)
+
+    blocks, cin = [], 16
+    for cout, stride in ((16, 1), (32, 2), (64, 2)):
+        for i in range(3):
+            blocks.append(Block(cin, cout, stride if i == 0 else 1))
+            cin = cout
+    return nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), *blocks,
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
 def run_torch(name, args):
@@ -201,6 +237,8 @@ MLP_FLOPS_PER_SAMPLE = 6 * (784 * 256 + 256 * 256 + 256 * 10) - 2 * 784 * 256
 
 
 def child(args):
+    global INFER_SAMPLES
+    INFER_SAMPLES = args.infer_samples
     side, name = args.child.split(":")
     if side == "gemm":
         print(json.dumps(gemm_peak_gflops()))
@@ -222,6 +260,7 @@ class Child:
     def __init__(self, side, name, args, env):
         cmd = [sys.executable, __file__, "--child", f"{side}:{name}", "--threads", str(args.threads)]
         cmd += ["--samples", str(args.samples)] if args.samples else []
+        cmd += ["--infer-samples", str(args.infer_samples)]
         self.side = side
         self.errors = tempfile.TemporaryFile("w+")      # a file, not a pipe: a chatty child can't block
         self.process = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
