@@ -7,9 +7,11 @@ all and prints a table (also written to runs/rl/cartpole_summary.md).
 
     python examples/rl_cartpole.py                       # 3 algorithms x seeds 0-4
     python examples/rl_cartpole.py --algorithms dqn --seeds 0 1
+    python examples/rl_cartpole.py --summarize           # only the table, from the run folders there
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -22,11 +24,19 @@ def main(argv=None):
     parser.add_argument("--algorithms", nargs="+", default=["reinforce", "a2c", "dqn"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--out", default=os.path.join("runs", "rl"))
+    parser.add_argument("--summarize", action="store_true",
+                        help="train nothing: tabulate the metrics.json of the run folders already there")
     args = parser.parse_args(argv)
     rows = []
     for algorithm in args.algorithms:
         for seed in args.seeds:
             out = os.path.join(args.out, f"cartpole_{algorithm}_s{seed}")
+            if args.summarize:
+                path = os.path.join(out, "metrics.json")
+                if os.path.isfile(path):
+                    with open(path) as f:
+                        rows.append(json.load(f))
+                continue
             print(f"== {algorithm}, seed {seed} -> {out}", flush=True)
             m = train_run("CartPole-v1", algorithm, seed=seed, out=out, log=lambda line: print(line, flush=True))
             rows.append(m)

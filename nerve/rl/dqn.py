@@ -56,13 +56,17 @@ class DQN(Agent):
         double: use the double-DQN target.
         hidden: hidden layer sizes of the Q-network (ReLU).
         seed: seeds the initial weights, exploration and replay sampling.
+
+    The defaults are the RL Baselines3 Zoo's tuned CartPole-v1 DQN (its 128 gradient steps
+    every 256 environment steps spread out as one every 2 steps, the target copied after
+    every 128 of them).
     """
 
     algorithm = "DQN"
 
-    def __init__(self, env, gamma=0.99, learning_rate=5e-4, buffer_size=50_000, batch_size=64,
-                 learning_starts=1000, train_frequency=1, target_update_interval=500, epsilon_start=1.0,
-                 epsilon_end=0.02, exploration_fraction=0.1, double=False, hidden=(128, 128), seed=None):
+    def __init__(self, env, gamma=0.99, learning_rate=2.3e-3, buffer_size=100_000, batch_size=64,
+                 learning_starts=1000, train_frequency=2, target_update_interval=256, epsilon_start=1.0,
+                 epsilon_end=0.04, exploration_fraction=0.16, double=False, hidden=(256, 256), seed=None):
         super().__init__(env, seed)
         self.gamma, self.batch_size, self.double = gamma, batch_size, double
         self.learning_starts, self.train_frequency = learning_starts, train_frequency
