@@ -38,15 +38,10 @@ class BaseConvTranspose(BaseWindowConv):
                          bias_initializer, bias_regularizer, bias_constraint, activity_regularizer, **kwargs)
         owner = describe(self)
         self.filters = positive_int(filters, "filters", owner)
-        if output_padding is not None:
-            values = (output_padding,) * rank if isinstance(output_padding, int) else tuple(output_padding)
-            if len(values) != rank or any(not isinstance(v, int) or v < 0 for v in values):
-                raise ValueError(f"{owner}: `output_padding` must be a non-negative int or {rank} of them, "
-                                 f"received {output_padding!r}")
-            if any(p >= s for p, s in zip(values, self.strides)):
-                raise ValueError(f"{owner}: each output_padding must be smaller than its stride, received "
-                                 f"output_padding={values} with strides={self.strides}")
-            output_padding = values
+        output_padding = conv_utils.normalize_output_padding(output_padding, rank, owner)
+        if output_padding is not None and any(p >= s for p, s in zip(output_padding, self.strides)):
+            raise ValueError(f"{owner}: each output_padding must be smaller than its stride, received "
+                             f"output_padding={output_padding} with strides={self.strides}")
         self.output_padding = output_padding
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

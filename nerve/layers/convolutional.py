@@ -109,13 +109,8 @@ class BaseWindowConv(Layer):
     def compute_output_shape(self, input_shape):
         shape = self._channels_last_shape(input_shape)
         spatial = self._output_spatial(shape[1:-1])
-        if any(n is not None and n < 1 for n in spatial):
-            reach = tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation_rate))
-            raise ValueError(
-                f"{describe(self)}: the window {reach} (kernel_size {self.kernel_size} with dilation "
-                f"{self.dilation_rate}) does not fit inputs of shape {tuple(input_shape)} with padding "
-                f"'{self.padding}'; expected spatial sizes of at least {reach}"
-            )
+        conv_utils.check_window_fits(describe(self), "kernel_size", self.kernel_size, input_shape, spatial,
+                                     self.padding, self.dilation_rate)
         channels = None if shape[-1] is None else self._output_channels(shape[-1])
         output = (shape[0], *spatial, channels)
         return shape_to_channels_first(output) if self._channels_first else output

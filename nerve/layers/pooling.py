@@ -56,10 +56,8 @@ class BasePooling(Layer):
     def compute_output_shape(self, input_shape):
         shape = shape_to_channels_last(tuple(input_shape)) if self._channels_first else tuple(input_shape)
         output = conv_utils.conv_output_shape(shape, self.pool_size, self.strides, self.padding)
-        if any(n is not None and n < 1 for n in output[1:-1]):
-            raise ValueError(f"{describe(self)}: pool_size {self.pool_size} does not fit inputs of shape "
-                             f"{tuple(input_shape)} with padding 'valid'; expected spatial sizes of at least "
-                             f"{self.pool_size}")
+        conv_utils.check_window_fits(describe(self), "pool_size", self.pool_size, input_shape, output[1:-1],
+                                     self.padding)
         return shape_to_channels_first(output) if self._channels_first else output
 
     def get_config(self):

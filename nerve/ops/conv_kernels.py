@@ -1,5 +1,5 @@
-"""Raw-array kernels behind the convolution ops: the window geometry, im2col, col2im, and the
-three GEMM products every convolution is made of.
+"""Raw-array kernels behind the convolution ops: im2col, col2im, and the three GEMM products
+every convolution is made of. The window geometry they all go through is ``conv_utils.Window``.
 
 A convolution reads, for every output position o and kernel offset k, the input
 at o·S + k·d − P_before (S strides, d dilation, P the zero padding). im2col
@@ -35,75 +35,11 @@ import itertools
 import math
 
 from .. import backend
-from . import compiled, conv_utils
+from . import compiled
+from .conv_utils import Window
 
 CHUNK_BYTES = 1 << 21          # size of one chunk's im2col matrix on the CPU
 KEEP_BYTES = 1 << 25           # the largest im2col matrix a forward keeps for the weight gradient
-
-
-class Window:
-    """Where each output position of a channels_last convolution reads its input.
-
-    Args:
-        spatial: input sizes along the spatial axes (before padding).
-        kernel, strides, dilation: tuples with one int per spatial axis.
-        pads: (before, after) zero padding per spatial axis.
-        out: output sizes along the spatial axes.
-    """
-
-    __slots__ = ("spatial", "kernel", "strides", "dilation", "pads", "out")
-
-    def __init__(self, spatial, kernel, strides, dilation, pads, out):
-        self.spatial, self.kernel, self.strides = tuple(spatial), tuple(kernel), tuple(strides)
-        self.dilation, self.pads, self.out = tuple(dilation), tuple(pads), tuple(out)
-
-    @classmethod
-    def of_conv(cls, spatial, kernel, strides, dilation, padding):
-        """The window of a forward convolution with "valid" or "same" padding (Keras's rule)."""
-        pads = conv_utils.padding_amounts(spatial, kernel, strides, padding, dilation)
-        out = [conv_utils.output_length(n, k, s, padding, d)
-               for n, k, s, d in zip(spatial, kernel, strides, dilation)]
-        return cls(spatial, kernel, strides, dilation, pads, out)
-
-    @classmethod
-    def of_conv_transpose(cls, spatial, kernel, strides, dilation, padding, output_padding):
-        """The window of the convolution whose input gradient is this transposed convolution.
-
-        ``spatial`` is the transposed convolution's input size (the window's output);
-        its output size L follows ``conv_utils.deconv_output_length``. With "same" the
-        padding before is the one a "same" convolution of that output would use,
-        ⌊max((I − 1)·S + K_eff − L, 0) / 2⌋ (TensorFlow's conv2d_transpose rule).
-        """
-        lengths, pads = [], []
-        for i, (n, k, s, d) in enumerate(zip(spatial, kernel, strides, dilation)):
-            op = None if output_padding is None else output_padding[i]
-            length = conv_utils.deconv_output_length(n, k, s, padding, op, d)
-            reach = (n - 1) * s + d * (k - 1) + 1        # positions the windows cover
-            before = max(reach - length, 0) // 2 if padding == "same" else 0
-            lengths.append(length)
-            pads.append((before, max(reach - before - length, 0)))
-        return cls(lengths, kernel, strides, dilation, pads, spatial)
-
-    @property
-    def padded(self):
-        return tuple(n + b + a for n, (b, a) in zip(self.spatial, self.pads))
-
-    @property
-    def rows(self):
-        """Output positions per example: ΠO."""
-        return math.prod(self.out)
-
-    @property
-    def taps(self):
-        """Kernel offsets: ΠK."""
-        return math.prod(self.kernel)
-
-    def has_padding(self):
-        return any(b or a for b, a in self.pads)
-
-    def is_pointwise(self):
-        """A 1x1 kernel with unit strides: the input, reshaped, is already the im2col matrix."""
-        return self.taps == 1 and set(self.strides) == {1} and not self.has_padding()
 
 
 # ---- the three products ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..autodiff import Function, is_grad_enabled
 from ..tensor import Tensor, as_tensor
 from . import conv_utils
 from . import conv_kernels as kernels
-from .conv_kernels import Window
+from .conv_utils import Window
 
 
 class Conv(Function):
@@ -201,15 +201,11 @@ def _prepare(op, inputs, kernel, strides, padding, data_format, dilation_rate, o
     kernel_size = kernel.shape[:ndim]
     spatial = inputs.shape[1:-1]
     if transpose:
-        if output_padding is not None:
-            output_padding = _output_padding(op, output_padding, ndim)
+        output_padding = conv_utils.normalize_output_padding(output_padding, ndim, op)
         window = Window.of_conv_transpose(spatial, kernel_size, strides, dilation, padding, output_padding)
     else:
         window = Window.of_conv(spatial, kernel_size, strides, dilation, padding)
-        if min(window.out) < 1:
-            reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation))
-            raise ValueError(f"{op}: with padding 'valid' the kernel of shape {kernel.shape} (window "
-                             f"{reach} after dilation) does not fit inputs of shape {inputs.shape}")
+        conv_utils.check_window_fits(op, "kernel_size", kernel_size, inputs.shape, window.out, padding, dilation)
     return inputs, kernel, window
 
 
@@ -220,14 +216,6 @@ def _same_dtype(op, inputs, kernel):
         return Tensor._wrap(inputs.data.astype(kernel.dtype)), kernel
     raise TypeError(f"{op}: inputs ({inputs.dtype}) and kernel ({kernel.dtype}) must have the same "
                     "dtype; cast one of them")
-
-
-def _output_padding(op, output_padding, ndim):
-    values = (output_padding,) * ndim if isinstance(output_padding, int) else tuple(output_padding)
-    if len(values) != ndim or any(not isinstance(v, int) or v < 0 for v in values):
-        raise ValueError(f"{op}: `output_padding` must be a non-negative int or {ndim} of them, "
-                         f"received {output_padding!r}")
-    return values
 
 
 __all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]

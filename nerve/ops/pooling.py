@@ -45,8 +45,9 @@ class _Pool(Function):
     """Shared geometry of the window ops: for each offset inside the window, which windows
     see a real (non-padded) element there, and which input elements those are."""
 
-    def __init__(self, pool_size, strides, pads, out_sizes):
-        self.pool_size, self.strides, self.pads, self.out_sizes = pool_size, strides, pads, out_sizes
+    def __init__(self, window):
+        self.pool_size, self.strides = window.kernel, window.strides
+        self.pads, self.out_sizes = window.pads, window.out
 
     def _axis_ranges(self, spatial):
         """Per spatial axis, per window offset o: (input slice, output slice), or None.
@@ -216,15 +217,9 @@ def _pool(op_class, op_name, inputs, pool_size, strides, padding, data_format):
     pool_size = conv_utils.normalize_tuple(pool_size, n, "pool_size", op_name)
     strides = pool_size if strides is None else conv_utils.normalize_tuple(strides, n, "strides", op_name)
     padding = conv_utils.normalize_padding(padding, op_name)
-    spatial = x.shape[1:-1]
-    out_sizes = [conv_utils.output_length(m, k, s, padding) for m, k, s in zip(spatial, pool_size, strides)]
-    if min(out_sizes) < 1:
-        raise ValueError(
-            f"{op_name}: input spatial shape {tuple(spatial)} is smaller than pool_size {pool_size} "
-            f"with padding='valid' (input shape {tuple(x.shape)}); use padding='same' or a smaller pool"
-        )
-    pads = conv_utils.padding_amounts(spatial, pool_size, strides, padding, (1,) * n)
-    return op_class(pool_size, strides, pads, out_sizes)(x)
+    window = conv_utils.Window.of_conv(x.shape[1:-1], pool_size, strides, (1,) * n, padding)
+    conv_utils.check_window_fits(op_name, "pool_size", pool_size, x.shape, window.out, padding)
+    return op_class(window)(x)
 
 
 def _check_data_format(data_format, op_name):

@@ -179,7 +179,7 @@ def test_wrong_rank_error_names_layer_shape_and_layout(check):
 
 
 def test_argument_errors(check):
-    with pytest.raises(ValueError, match=r"Conv2D .*window \(5, 5\).*does not fit inputs of shape \(1, 3, 3, 1\)"):
+    with pytest.raises(ValueError, match=r"Conv2D .*kernel_size \(5, 5\) does not fit inputs of shape \(1, 3, 3, 1\)"):
         L.Conv2D(1, 5)(check.data((1, 3, 3, 1)))
     with pytest.raises(ValueError, match="filters"):
         L.Conv2D(0, 3)
