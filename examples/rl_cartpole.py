@@ -48,9 +48,10 @@ def main(argv=None):
     for m in rows:
         lines.append(f"| {m['algorithm']} | {m['seed']} | {m['eval_mean_return']:.1f} ± {m['eval_std_return']:.1f} | "
                      f"{'yes' if m['solved'] else 'no'} | {m['train_steps']} | {m['train_seconds']:.1f} |")
+    lines.append("")
     for algorithm in args.algorithms:
         runs = [m for m in rows if m["algorithm"] == algorithm]
-        lines.append(f"\n{algorithm}: {sum(m['solved'] for m in runs)} of {len(runs)} seeds solve")
+        lines.append(f"- {algorithm}: {sum(m['solved'] for m in runs)} of {len(runs)} seeds solve")
     table = "\n".join(lines)
     print(table)
     os.makedirs(args.out, exist_ok=True)

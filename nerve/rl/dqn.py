@@ -75,6 +75,7 @@ class DQN(Agent):
         self.exploration_fraction = exploration_fraction
         self.epsilon = linear_schedule(epsilon_start, epsilon_end, 0)
         self.policy = mlp(self.observation_size, self.n_actions, hidden, activation="relu", name="q_network")
+        self.value = self.policy           # Q(s, a) is the value function; the policy is its argmax
         self.target = clone_model(self.policy)
         self.sync_target()
         self.optimizer = optimizers.Adam(learning_rate)
