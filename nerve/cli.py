@@ -238,7 +238,10 @@ def cmd_generate(args, parser):
     if generative_run.can_sample(model):            # images: a GAN or a VAE
         args.out = args.out or "samples.png"
         labels = _digit_labels(args.labels, args.samples, parser) if args.labels else None
-        generative_run.generate(model, args.samples, args.out, seed=args.seed, labels=labels)
+        try:
+            generative_run.generate(model, args.samples, args.out, seed=args.seed, labels=labels)
+        except ValueError as err:
+            parser.error(str(err))
         print(f"wrote {args.out}: {args.samples} samples from {type(model).__name__} '{model.name}'")
         return
     parser.error(f"{args.model_file} holds a {type(model).__name__} ('{model.name}'), which does not "

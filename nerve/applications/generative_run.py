@@ -197,7 +197,11 @@ def can_sample(model):
 
 
 def samples_of(model, n, seed=None, labels=None):
-    """n images in [0, 1] drawn from a GAN or VAE, a NumPy array (n, H, W, C)."""
+    """n images in [0, 1] drawn from a GAN or VAE, a NumPy array (n, H, W, C); ``labels`` (the
+    classes to draw) only for a conditional GAN."""
+    if labels is not None and not (isinstance(model, GAN) and model.classes):
+        raise ValueError(f"{type(model).__name__} '{model.name}' is not conditioned on labels: "
+                         "draw it without labels")
     if isinstance(model, GAN):
         return _to_unit(model.sample(n, labels=labels, seed=seed))
     if isinstance(model, VAE):

@@ -106,3 +106,11 @@ def test_classifier_options_are_refused(tiny_mnist, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["train", "dcgan", "--dataset", "mnist", "--optimizer", "sgd", "--out", str(tmp_path / "x")])
     assert exit_info.value.code == 2 and "--optimizer do not apply to dcgan" in capsys.readouterr().err
+
+
+def test_generate_labels_need_a_conditional_gan(tiny_mnist, tmp_path, capsys):
+    run = tmp_path / "vae"
+    train("vae", run, "--limit", "32", "--scorer", str(tmp_path / "absent.nerve"))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["generate", str(run / "model.nerve"), "--labels", "3", "--out", str(tmp_path / "x.png")])
+    assert exit_info.value.code == 2 and "not conditioned on labels" in capsys.readouterr().err
