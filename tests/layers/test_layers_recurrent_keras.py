@@ -89,3 +89,21 @@ def test_time_distributed_and_masking_layer_match_keras(keras, rng):
                               nerve.layers.TimeDistributed(nerve.layers.Dense(5)), nerve.layers.SimpleRNN(2)])
     model.set_weights(reference.get_weights())
     _same(model(x), reference(x))
+
+
+def test_masked_sequence_loss_matches_keras(keras):
+    """The mask reaches the loss: padded steps are left out of the mean, as in Keras's evaluate."""
+    ids = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 0, 0], [5, 6, 2, 2, 1]])
+    targets = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 0, 0], [1, 1, 1, 1, 1]])
+
+    def build(lib):
+        inputs = lib.Input((5,), dtype="int32")
+        h = lib.layers.LSTM(3, return_sequences=True)(lib.layers.Embedding(8, 4, mask_zero=True)(inputs))
+        model = lib.Model(inputs, lib.layers.Dense(8)(h))
+        model.compile(optimizer="sgd", loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+
+    reference, model = build(keras), build(nerve)
+    model.set_weights(reference.get_weights())
+    np.testing.assert_allclose(model.evaluate(ids, targets, verbose=0),
+                               reference.evaluate(ids, targets, verbose=0), rtol=1e-5)
