@@ -76,7 +76,8 @@ def main(argv=None):
     total = {s: median([t for t, _, _ in kmeans[s]]) for s in kmeans}
     print(f"KMeans(10) median fit: nerve {total['nerve']:.2f} s, sklearn {total['sklearn']:.2f} s; "
           f"median per iteration: nerve {per_iteration['nerve'] * 1e3:.1f} ms, sklearn "
-          f"{per_iteration['sklearn'] * 1e3:.1f} ms (sklearn/nerve {per_iteration['sklearn'] / per_iteration['nerve']:.2f})")
+          f"{per_iteration['sklearn'] * 1e3:.1f} ms "
+          f"(sklearn/nerve {per_iteration['sklearn'] / per_iteration['nerve']:.2f})")
     steady = {s: median(fixed[s]) for s in fixed}
     print(f"KMeans(10) tol=0, max_iter=30 (the same number of iterations): median per iteration nerve "
           f"{steady['nerve'] * 1e3:.1f} ms, sklearn {steady['sklearn'] * 1e3:.1f} ms "

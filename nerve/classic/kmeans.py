@@ -83,7 +83,8 @@ class KMeans:
         X = xp.ascontiguousarray(X - mean)    # centred: the distance expansion loses less precision
         x_squared = (X * X).sum(axis=1)
         tol = self.tol * float(X.var(axis=0).mean())
-        starts = self.n_init if self.n_init != "auto" else (10 if isinstance(self.init, str) and self.init == "random" else 1)
+        random_init = isinstance(self.init, str) and self.init == "random"
+        starts = self.n_init if self.n_init != "auto" else (10 if random_init else 1)
         best = None
         for _ in range(starts):
             centers = self._initial_centers(X, x_squared, rng, mean)
