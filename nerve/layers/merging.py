@@ -3,7 +3,8 @@ Maximum, Minimum, Concatenate, Dot), plus Keras's functional shortcuts (``add([a
 
 import functools
 
-from .. import ops
+from .. import backend, ops
+from ..tensor import Tensor, as_tensor
 from .layer import Layer
 from .layer_utils import describe
 
@@ -70,6 +71,16 @@ class Merge(Layer):
 
     def _merge_function(self, inputs):
         raise NotImplementedError
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: a step is kept where any input keeps it, when every input has a mask
+        (Add, Subtract, Multiply, Average, Maximum, Minimum); otherwise no mask."""
+        if mask is None or not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        kept = _mask_data(mask[0])
+        for m in mask[1:]:
+            kept = kept | _mask_data(m)
+        return Tensor._wrap(kept)
 
 
 class Add(Merge):
@@ -156,6 +167,23 @@ class Concatenate(Merge):
     def call(self, inputs):
         return ops.concatenate(list(inputs), axis=self.axis)
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: the inputs' masks (all-True for an input without one), widened to the
+        inputs' shapes, concatenated along ``axis`` and reduced with "any" over the last axis."""
+        if mask is None or not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        xp = backend.array_module(inputs[0].data)
+        widened = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                widened.append(xp.ones(x.shape, dtype=bool))
+                continue
+            m = _mask_data(m)
+            while m.ndim < x.ndim:
+                m = m[..., None]
+            widened.append(xp.broadcast_to(m, x.shape))
+        return Tensor._wrap(xp.concatenate(widened, axis=self.axis).any(axis=-1))
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 
@@ -214,6 +242,9 @@ class Dot(Merge):
         out = ops.matmul(ops.reshape(x, (batch, -1, k)), ops.reshape(y, (batch, k, -1)))
         return ops.reshape(out, (batch,) + (x_rest + y_rest or (1,)))
 
+    def compute_mask(self, inputs, mask=None):
+        return None
+
     def get_config(self):
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
@@ -249,3 +280,8 @@ def concatenate(inputs, axis=-1, **kwargs):
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
+def _mask_data(mask):
+    """A mask (Tensor or array) as a raw boolean array."""
+    return as_tensor(mask).data.astype(bool, copy=False)

@@ -107,3 +107,21 @@ def test_masked_sequence_loss_matches_keras(keras):
     model.set_weights(reference.get_weights())
     np.testing.assert_allclose(model.evaluate(ids, targets, verbose=0),
                                reference.evaluate(ids, targets, verbose=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("merge", ["Add", "Average", "Subtract", "Concatenate"])
+def test_merged_masks_match_keras(keras, merge):
+    """Two masked embeddings merged, then a GRU and a masked average: the merged mask is Keras's."""
+    a = np.array([[3, 1, 4, 0, 0], [0, 0, 2, 7, 1]])
+    b = np.array([[3, 1, 0, 0, 0], [0, 5, 2, 7, 1]])
+
+    def build(lib):
+        i, j = lib.Input((5,), dtype="int32"), lib.Input((5,), dtype="int32")
+        x = lib.layers.Embedding(8, 4, mask_zero=True)(i)
+        y = lib.layers.Embedding(8, 4, mask_zero=True)(j)
+        merged = getattr(lib.layers, merge)()([x, y])
+        return lib.Model([i, j], [lib.layers.GRU(2)(merged), lib.layers.GlobalAveragePooling1D()(merged)])
+
+    reference, model = build(keras), build(nerve)
+    model.set_weights(reference.get_weights())
+    _same(model([a, b]), reference([a, b]))

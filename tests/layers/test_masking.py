@@ -110,3 +110,14 @@ def test_with_initial_state_the_mask_must_be_passed():
     masked = lstm(x).numpy()
     assert not np.allclose(lstm(x, initial_state=[h, h]).numpy(), masked)
     np.testing.assert_allclose(lstm(x, initial_state=[h, h], mask=ids != 0).numpy(), masked, rtol=1e-6)
+
+
+def test_merging_layers_combine_masks():
+    a = layers.Embedding(8, 2, mask_zero=True)(np.array([[1, 2, 0, 0]]))
+    b = layers.Embedding(8, 2, mask_zero=True)(np.array([[0, 3, 0, 4]]))
+    plain = layers.Embedding(8, 2)(np.array([[1, 1, 1, 1]]))
+    np.testing.assert_array_equal(get_keras_mask(layers.Add()([a, b])).numpy(), [[True, True, False, True]])
+    assert get_keras_mask(layers.Add()([a, plain])) is None              # one input without a mask
+    np.testing.assert_array_equal(get_keras_mask(layers.Concatenate()([a, plain])).numpy(), [[True] * 4])
+    np.testing.assert_array_equal(get_keras_mask(layers.Concatenate(axis=1)([a, b])).numpy(),
+                                  [[True, True, False, False, False, True, False, True]])
