@@ -74,7 +74,9 @@ class Merge(Layer):
 
     def compute_mask(self, inputs, mask=None):
         """Keras's rule: a step is kept where any input keeps it, when every input has a mask
-        (Add, Subtract, Multiply, Average, Maximum, Minimum); otherwise no mask."""
+        (Add, Subtract, Multiply, Average, Maximum, Minimum); otherwise no mask. (Keras 3.15 also
+        substitutes, in Multiply/Maximum/Minimum, the other inputs' values for an input's masked
+        steps; nerve merges the values as they are.)"""
         if mask is None or not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
             return None
         kept = _mask_data(mask[0])
