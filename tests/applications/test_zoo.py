@@ -131,6 +131,15 @@ def test_cifar_resnets_use_option_a_and_plain_nets_have_no_shortcuts():
         resnet.CifarResNet(21)
 
 
+def test_a_cifar_resnet_saves_and_loads_with_its_shortcut_layer(tmp_path, rng):
+    model = resnet.CifarResNet(8, input_shape=(12, 12, 3), classes=3)
+    model.save(tmp_path / "r8.nerve")
+    again = nerve.models.load_model(tmp_path / "r8.nerve")
+    assert isinstance(again.get_layer("conv3_block1_0_shortcut"), resnet.ShortcutA)
+    x = rng.random((2, 12, 12, 3), dtype=np.float32)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_a_small_cifar_resnet_learns(rng):
     """Gradients flow through the blocks and shortcuts: 8 images are memorised in a few steps."""
     model = resnet.CifarResNet(8, input_shape=(12, 12, 3), classes=4)
