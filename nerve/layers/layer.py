@@ -14,6 +14,7 @@ import inspect
 from .. import backend
 from ..autodiff import no_grad
 from ..tensor import Tensor, Variable, as_tensor
+from ..utils.configurable import FromConfig
 from ..utils.naming import auto_name
 from ..utils.tree import flatten, map_shape_structure, map_structure
 from .symbolic import KerasTensor, Node
@@ -30,7 +31,7 @@ class InputSpec:
         self.description = description
 
 
-class Layer:
+class Layer(FromConfig):
     """Base class of every layer (and of Model).
 
     Args:
@@ -262,7 +263,7 @@ class Layer:
             _call_context["training"] = outer
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
-        if self.supports_masking:
+        if self.supports_masking and (previous_mask is not None or self._computes_masks):
             self._attach_output_masks(args[0], outputs, previous_mask)
         return outputs
 
@@ -367,7 +368,10 @@ class Layer:
         return mask
 
     def _init_masking(self):
-        if type(self).compute_mask is not Layer.compute_mask:
+        # _computes_masks: compute_mask may make a mask from nothing (Embedding, Masking); a layer
+        # with the default one only passes its input's on, so without an input mask it is skipped
+        self._computes_masks = type(self).compute_mask is not Layer.compute_mask
+        if self._computes_masks:
             self.supports_masking = True
         parameters = list(inspect.signature(self.call).parameters)
         self._call_arg_names = parameters
@@ -411,10 +415,6 @@ class Layer:
         if self._input_shape_arg is not None:
             config["input_shape"] = self._input_shape_arg
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
