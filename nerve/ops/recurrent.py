@@ -10,8 +10,10 @@ buffer the steps write (no transpose); the layer transposes x (narrower than xw)
 
 Why a fused op: an LSTM step composed of nerve ops is ~14 Functions forward and as many backward,
 each a Python call and a temporary; fused, a step is one GEMM and ~13 (forward) / ~20 (backward)
-NumPy passes over (batch, units) buffers. Measured in benchmarks/lstm.py (figures, and the
-per-step-graph comparison, in benchmarks/RESULTS.md).
+NumPy passes over (batch, units) buffers, the LSTM's backward passes being one compiled loop when
+numba is installed (recurrent_numba). Measured in benchmarks/lstm.py (figures, and the
+per-step-graph comparison, in benchmarks/RESULTS.md): the fused LSTM trains 1.8x faster than the
+same layer run as a graph of per-step ops.
 
 σ is computed as ½ + ½·tanh(x/2): the same function, one SIMD tanh and no overflow to guard.
 
