@@ -11,9 +11,7 @@ import pytest
 import nerve
 from nerve import callbacks, layers
 
-pytest.importorskip("tensorboardX")
-from tensorboardX.crc32c import crc32c  # noqa: E402
-from tensorboardX.proto import event_pb2, graph_pb2  # noqa: E402
+tensorboardX = pytest.importorskip("tensorboardX")
 
 
 def _masked(crc):
@@ -22,6 +20,8 @@ def _masked(crc):
 
 def read_events(run_dir):
     """Every Event in the event files of ``run_dir``, checking each record's length and data CRCs."""
+    from tensorboardX.crc32c import crc32c
+    from tensorboardX.proto import event_pb2
     events = []
     for path in sorted(glob.glob(os.path.join(run_dir, "events.out.tfevents.*"))):
         data = open(path, "rb").read()
@@ -72,6 +72,7 @@ def test_epoch_and_batch_scalars_read_back(trained):
 
 
 def test_histograms_and_graph_read_back(trained):
+    from tensorboardX.proto import graph_pb2
     log_dir, _ = trained
     events = read_events(log_dir / "train")
     histograms = {(v.tag, e.step): v.histo for e in events for v in e.summary.value if v.HasField("histo")}

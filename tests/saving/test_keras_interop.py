@@ -1,7 +1,8 @@
 """nerve and real Keras 3 (KERAS_BACKEND=torch) reading each other's files: a .keras archive and a
 .weights.h5 written by Keras load in nerve with the same predictions (and optimizer state), and
 nerve's load in Keras; a legacy .h5 written by Keras loads in nerve; Keras's Lambda stays refused.
-Keras is imported once for the module (it is slow to import); skipped cleanly without it."""
+Keras is imported once, when the first of these tests runs (not when pytest collects them: it is
+slow to import); skipped cleanly without it."""
 
 import os
 import sys
@@ -12,12 +13,19 @@ import pytest
 import nerve
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")    # Keras's own, on NumPy 2
-pytest.importorskip("h5py")
-if "keras" not in sys.modules:
-    os.environ["KERAS_BACKEND"] = "torch"
-keras = pytest.importorskip("keras")
-if keras.backend.backend() != "torch":
-    pytest.skip("these comparisons run Keras on its torch backend", allow_module_level=True)
+keras = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keras():
+    global keras
+    pytest.importorskip("h5py")
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("these comparisons run Keras on its torch backend")
+    return keras
 
 
 def _keras_model():
@@ -39,7 +47,7 @@ def data():
 
 
 @pytest.fixture(scope="module")
-def keras_files(tmp_path_factory, data):
+def keras_files(_keras, tmp_path_factory, data):
     """A Keras-trained model saved by Keras as .keras, .weights.h5 and legacy .h5."""
     from keras.src.legacy.saving import legacy_h5_format
     import h5py
