@@ -8,6 +8,7 @@ import pytest
 import nerve
 from nerve import layers
 from nerve.layers.masking import get_keras_mask, set_keras_mask
+from nerve.testing import gradcheck
 
 IDS = np.array([[3, 1, 4, 0, 0], [0, 0, 2, 7, 1], [5, 0, 6, 0, 2]])   # post, pre and inner padding
 
@@ -121,3 +122,20 @@ def test_merging_layers_combine_masks():
     np.testing.assert_array_equal(get_keras_mask(layers.Concatenate()([a, plain])).numpy(), [[True] * 4])
     np.testing.assert_array_equal(get_keras_mask(layers.Concatenate(axis=1)([a, b])).numpy(),
                                   [[True, True, False, False, False, True, False, True]])
+
+
+def test_gradients_through_masking_and_masked_pooling(rng):
+    nerve.config.set_floatx("float64")
+    x = rng.standard_normal((3, 5, 2))
+    x[0, 3:] = 0.0
+    x[2, 1] = 0.0
+    # Masking is not differentiable at a padded step (nudging it unmasks it): its gradient is the
+    # kept indicator, checked exactly; the pooling's gradient by central differences
+    xt = nerve.tensor.Tensor(x, requires_grad=True)
+    r = rng.standard_normal(x.shape)
+    (g,) = nerve.autodiff.grad(nerve.ops.sum(layers.Masking()(xt) * r), [xt])
+    kept = (x != 0).any(axis=-1, keepdims=True)
+    np.testing.assert_array_equal(g.numpy(), r * kept)
+    mask = IDS != 0
+    pool = layers.GlobalAveragePooling1D()
+    assert gradcheck(lambda a: pool(a, mask=mask), x)
