@@ -130,3 +130,15 @@ def test_every_keras_ops_name_nerve_has_is_callable_like_keras():
         if callable(theirs) and not inspect.ismodule(theirs):
             assert callable(ours) and not inspect.ismodule(ours), f"nerve.ops.{name} is not callable"
     assert nerve.ops.shape(np.zeros((2, 3)))[0] == 2
+
+
+def test_training_resumes_in_nerve_as_it_would_in_keras(keras_files, data):
+    # the optimizer state came across: one more Adam step gives the weights Keras's step gives
+    folder, _, _ = keras_files
+    ours = nerve.saving.load_model(folder / "k.keras")
+    theirs = keras.saving.load_model(folder / "k.keras")
+    x, y = data[0][:8], data[1][:8]
+    ours.train_on_batch(x, y)
+    theirs.train_on_batch(x, y)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
