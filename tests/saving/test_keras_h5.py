@@ -129,3 +129,12 @@ def test_hostile_files_are_refused_before_reading(tmp_path, attack, reason):
                 group.create_dataset("2", data=np.array([b"abc"]))
     with pytest.raises(ModelFileError, match=rf"evil\.weights\.h5'.*{reason}"):
         model.load_weights(path)
+
+
+def test_nerve_only_layers_are_refused_in_a_keras_file(tmp_path):
+    inputs = nerve.Input((4, 4, 2))
+    model = nerve.Model(inputs, layers.InstanceNormalization()(inputs))
+    with pytest.raises(ValueError, match="InstanceNormalization is nerve's own class.*\\.nerve"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+    model.save(tmp_path / "m.nerve")                  # nerve's own format holds it
