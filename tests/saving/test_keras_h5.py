@@ -138,3 +138,38 @@ def test_nerve_only_layers_are_refused_in_a_keras_file(tmp_path):
         model.save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
     model.save(tmp_path / "m.nerve")                  # nerve's own format holds it
+
+
+def _security_attacks():
+    """The CVE patterns of tests/security/test_code_attacks.py (one list of attacks for every format)."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "security", "test_code_attacks.py")
+    spec = importlib.util.spec_from_file_location("nerve_code_attacks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_code_attacks_are_refused_in_a_keras_archive_too(tmp_path):
+    import json
+    import zipfile
+    attacks = _security_attacks()
+    marker = tmp_path / "PWNED"
+    base = tmp_path / "base.keras"
+    attacks._base_model().save(base)
+    with zipfile.ZipFile(base) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    refused = 0
+    for i, (name, (config, compile_config)) in enumerate(attacks.attacks(str(marker)).items()):
+        path = tmp_path / f"attack_{i}.keras"
+        with zipfile.ZipFile(path, "w") as archive:
+            for member, data in members.items():
+                if member == "config.json":
+                    data = json.dumps(dict(config, compile_config=compile_config)).encode()
+                archive.writestr(member, data)
+        with pytest.raises(ValueError):
+            nerve.saving.load_model(path)
+        assert not marker.exists(), name
+        refused += 1
+    assert refused >= 20
