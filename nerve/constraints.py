@@ -9,9 +9,10 @@ weights; for a Conv2D kernel (h, w, in, out), use axis=[0, 1, 2].
 
 from . import config, ops
 from .utils import registry
+from .utils.configurable import FromConfig
 
 
-class Constraint:
+class Constraint(FromConfig):
     """Base class: ``__call__(w)`` returns the projected weights (this one: w unchanged)."""
 
     def __call__(self, w):
@@ -19,10 +20,6 @@ class Constraint:
 
     def get_config(self):
         return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _norms(w, axis):

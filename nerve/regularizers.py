@@ -15,9 +15,10 @@ import math
 
 from . import ops
 from .utils import registry
+from .utils.configurable import ConfigValue
 
 
-class Regularizer:
+class Regularizer(ConfigValue):
     """Base class: ``__call__(x)`` returns a scalar penalty; ``get_config`` its arguments."""
 
     def __call__(self, x):
@@ -25,20 +26,6 @@ class Regularizer:
 
     def get_config(self):
         raise NotImplementedError(f"{type(self).__name__}: regularizers implement get_config()")
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return id(self)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _factor(value, name, owner):

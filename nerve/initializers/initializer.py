@@ -6,9 +6,10 @@ fill a new weight. ``get_config`` / ``from_config`` round-trip its arguments.
 """
 
 from .. import backend
+from ..utils.configurable import ConfigValue
 
 
-class Initializer:
+class Initializer(ConfigValue):
     """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config``."""
 
     def __call__(self, shape, dtype=None):
@@ -17,22 +18,8 @@ class Initializer:
     def get_config(self):
         return {}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     def clone(self):
         return type(self).from_config(self.get_config())
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return id(self)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def standardize_shape(shape, name):

@@ -14,6 +14,7 @@ Everything is done with differentiable ops, so ``loss(...).backward()`` reaches 
 from .. import backend, ops
 from ..ops.loss_functions import squeeze_or_expand_to_same_rank
 from ..tensor import Tensor, as_tensor
+from ..utils.configurable import FromConfig
 from ..utils.naming import to_snake_case
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
@@ -89,7 +90,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
     return reduce_values(values, sample_weight, reduction)
 
 
-class Loss:
+class Loss(FromConfig):
     """Base class: subclasses define ``call(y_true, y_pred)`` -> per-sample losses.
 
     Args:
@@ -129,10 +130,6 @@ class Loss:
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} reduction={self.reduction}>"

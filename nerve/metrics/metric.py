@@ -8,6 +8,7 @@ arrays or Tensors. ``result()`` returns a scalar Tensor (``float()`` works on it
 from .. import backend
 from ..ops.loss_functions import squeeze_or_expand_to_same_rank
 from ..tensor import Tensor, Variable
+from ..utils.configurable import FromConfig
 from ..utils.naming import auto_name
 
 
@@ -22,7 +23,7 @@ def as_array(x, dtype=None):
     return x
 
 
-class Metric:
+class Metric(FromConfig):
     """Base class: subclasses define ``update_state`` and ``result``; state via ``add_variable``.
 
     Args:
@@ -73,10 +74,6 @@ class Metric:
 
     def get_config(self):
         return {"name": self.name, "dtype": self._dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"

@@ -8,10 +8,11 @@ nerve extra. Every schedule returns a Python float.
 
 import math
 
+from ..utils.configurable import FromConfig
 from ..utils.registry import deserialize_object, serialize_object
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(FromConfig):
     """Base class: ``schedule(step)`` -> learning rate; subclasses define ``__call__``."""
 
     def __call__(self, step):
@@ -19,10 +20,6 @@ class LearningRateSchedule:
 
     def get_config(self):
         raise NotImplementedError(f"{type(self).__name__} must define get_config()")
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _positive(value, argument, schedule):
