@@ -33,6 +33,9 @@ _safe_mode = contextvars.ContextVar("nerve_safe_mode", default=None)
 _depth = contextvars.ContextVar("nerve_deserialization_depth", default=0)
 
 MAX_DEPTH = 64          # objects nested in objects; a deeper config is refused, not a RecursionError
+MAX_SHAPE_ELEMENTS = 2 ** 27    # the most values a shape in a config may describe (512 MiB of float32)
+_SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape", "build_input_shape", "target_shape",
+               "dims", "output_shape"}
 
 # Where a serialized "module" points (e.g. "keras.src.layers.core", "nerve.optimizers.schedules"):
 # a hint for which allow-list to search first, never something to import.
@@ -274,6 +277,36 @@ def nested(what):
         _depth.reset(token)
 
 
+def check_shapes(config, what):
+    """Refuse a config whose shapes describe more than MAX_SHAPE_ELEMENTS values: building the
+    model would allocate them (a forward pass on zeros of that shape) before any weight is read.
+
+    Looks at the values of shape-like keys (``batch_shape``, ``input_shape``...), and at every
+    list of ints when ``config`` is a ``build_config``.
+    """
+    def walk(value, key, depth):
+        if depth > MAX_DEPTH:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k if k in _SHAPE_KEYS else key, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            dims = [d for d in value if d is not None]
+            if key is not None and value and all(type(d) is int for d in dims):
+                size = 1
+                for d in dims:
+                    size *= max(d, 1)
+                if size > MAX_SHAPE_ELEMENTS:
+                    raise DeserializationError(
+                        f"{what}: '{key}' {list(value)!r:.120} describes {size:.3g} values, over "
+                        f"nerve.saving.object_registry.MAX_SHAPE_ELEMENTS ({MAX_SHAPE_ELEMENTS}); refused "
+                        "before allocating it")
+            else:
+                for v in value:
+                    walk(v, key, depth + 1)
+    walk(config, None, 0)
+
+
 def instantiate(cls, config, custom_objects=None, name=None):
     """``cls.from_config(config)``, after the code check, in the caller's scopes.
 
@@ -286,6 +319,7 @@ def instantiate(cls, config, custom_objects=None, name=None):
     check_code_allowed(cls, repr(name) if name else None)
     if not isinstance(config, dict):
         raise DeserializationError(f"{cls.__name__}: its config must be a dict, received {type(config).__name__}")
+    check_shapes(config, cls.__name__)
     with nested(cls.__name__), custom_object_scope(custom_objects or {}):
         try:
             if "custom_objects" in inspect.signature(cls.from_config).parameters:

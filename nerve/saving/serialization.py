@@ -22,8 +22,9 @@ import inspect
 
 from .. import backend
 from .object_registry import (  # noqa: F401  (registration lives with the gate; re-exported here)
-    CustomObjectScope, DeserializationError, custom_object_scope, get_custom_objects, get_registered_name,
-    get_registered_object, instantiate, nested, register_keras_serializable, resolve, safe_mode_scope,
+    CustomObjectScope, DeserializationError, check_shapes, custom_object_scope, get_custom_objects,
+    get_registered_name, get_registered_object, instantiate, nested, register_keras_serializable, resolve,
+    safe_mode_scope,
 )
 
 register_nerve_serializable = register_keras_serializable
@@ -143,7 +144,15 @@ def _deserialize(config, custom_objects, module_objects, context):
     if build_config and not getattr(obj, "built", True) and hasattr(obj, "build_from_config"):
         if not isinstance(build_config, dict):
             raise DeserializationError(f"{where}: the build_config of {class_name} must be a dict")
-        obj.build_from_config(build_config)
+        check_shapes({"build_input_shape": build_config}, f"{class_name} build_config")
+        try:
+            with nested(class_name):
+                obj.build_from_config(build_config)
+        except DeserializationError:
+            raise
+        except Exception as err:          # a malformed build_config fails where the build trips on it
+            raise DeserializationError(f"{class_name} could not be built from its build_config: "
+                                       f"{type(err).__name__}: {str(err)[:500]}") from err
     return obj
 
 

@@ -177,3 +177,19 @@ def test_lying_safetensors_headers_are_refused(tmp_path, edit):
 def test_limits_are_module_constants_a_user_can_raise():
     assert archive.MAX_COMPRESSION_RATIO == 200
     assert nerve.saving.saving_lib.MAX_WEIGHTS_BYTES == 16 << 30
+
+
+def test_fuzz_findings_stay_fixed():
+    """What `make fuzz` found (README): a malformed build_config escaped as a raw TypeError or
+    ValueError; a huge input shape would be allocated by the build's forward pass."""
+    from nerve.saving import DeserializationError
+    unbuilt = json.loads(nerve.Sequential([layers.Dense(2)]).to_json())
+    for shape in ([None], [[None, "x"]]):
+        unbuilt["build_config"] = {"input_shape": shape}
+        with pytest.raises(DeserializationError, match="could not be built from its build_config"):
+            nerve.models.model_from_json(json.dumps(unbuilt))
+    model = nerve.Sequential([nerve.Input((4,)), layers.Dense(2)])
+    config = json.loads(model.to_json())
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, 100000, 100000]
+    with pytest.raises(DeserializationError, match="describes 1e\\+10 values"):
+        nerve.models.model_from_json(json.dumps(config))

@@ -53,7 +53,7 @@ def seeds(tmp_path_factory):
 def _reason(err):
     """The kind of refusal, for Hypothesis's statistics (``make fuzz`` reports them)."""
     text = str(err).split("': ", 1)[-1]
-    text = re.sub(r"'[^']*'|\"[^\"]*\"|\[.*?\]|\{.*?\}|\(.*?\)|[-+\d.e]+\b|[\[\]{}()_,:;]", " ", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\[.*?\]|\{.*?\}|\(.*?\)|\b[-+]?\d[\d.e+-]*\b|[\[\]{}()_,:;]", " ", text)
     return f"{type(err).__name__}: {' '.join(text.split()[:5])}"
 
 
