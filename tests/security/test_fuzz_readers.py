@@ -38,16 +38,29 @@ def _model():
     return model
 
 
+def _functional():
+    a, b = nerve.Input((6,), name="a"), nerve.Input((2,), name="b")
+    shared = layers.Dense(4, activation="tanh", name="shared")
+    h = layers.Concatenate()([shared(a), shared(layers.Dense(6)(b))])
+    model = nerve.Model([a, b], [layers.Dense(3, activation="softmax")(h), layers.Dense(1)(h)])
+    model.compile("sgd", ["sparse_categorical_crossentropy", "mse"])
+    return model
+
+
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     model = _model()
     model.save(folder / "seed.nerve")
     model.save_weights(folder / "seed.weights.safetensors")
-    with zipfile.ZipFile(folder / "seed.nerve") as z:
-        members = {name: z.read(name) for name in z.namelist()}
+    _functional().save(folder / "functional.nerve")
+    members = {}
+    for kind in ("seed", "functional"):
+        with zipfile.ZipFile(folder / f"{kind}.nerve") as z:
+            members[kind] = {name: z.read(name) for name in z.namelist()}
     return {"folder": folder, "members": members, "model": model,
-            "weights": (folder / "seed.weights.safetensors").read_bytes(), "config": json.loads(model.to_json())}
+            "weights": (folder / "seed.weights.safetensors").read_bytes(),
+            "config": {"seed": json.loads(model.to_json()), "functional": json.loads(_functional().to_json())}}
 
 
 def _reason(err):
@@ -69,10 +82,10 @@ def _load_model_or_nerve_error(path):
 
 
 @fuzz_settings()
-@given(edits=member_edits)
-def test_fuzz_model_file_members(seeds, edits):
+@given(edits=member_edits, kind=st.sampled_from(["seed", "functional"]))
+def test_fuzz_model_file_members(seeds, edits, kind):
     path = seeds["folder"] / "members.nerve"
-    path.write_bytes(mutate_archive(seeds["members"], edits))
+    path.write_bytes(mutate_archive(seeds["members"][kind], edits))
     _load_model_or_nerve_error(path)
 
 
@@ -106,9 +119,9 @@ def test_fuzz_weights_file(seeds, header, data, raw):
 
 
 @fuzz_settings()
-@given(edits=json_edits)
-def test_fuzz_config_json(seeds, edits):
-    text = dumps(apply_json_edits(seeds["config"], edits))
+@given(edits=json_edits, kind=st.sampled_from(["seed", "functional"]))
+def test_fuzz_config_json(seeds, edits, kind):
+    text = dumps(apply_json_edits(seeds["config"][kind], edits))
     if text is None:
         return
     try:
