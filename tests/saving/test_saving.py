@@ -315,3 +315,19 @@ def test_custom_objects_argument(tmp_path):
     model.save(path)
     loaded = nerve.models.load_model(path, custom_objects={"Doubler": Doubler})
     np.testing.assert_array_equal(loaded.predict(np.ones((1, 2), "float32"), verbose=0), [[2.0, 2.0]])
+
+
+def test_overwrite_false_without_a_terminal_is_a_clear_error(tmp_path, monkeypatch):
+    import io
+    model = nerve.Sequential([nerve.Input((2,)), layers.Dense(1)])
+    path = tmp_path / "m.nerve"
+    model.save(path)
+    before = path.read_bytes()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))          # a script or a job: no terminal
+    with pytest.raises(FileExistsError, match="overwrite=False.*no terminal"):
+        model.save(path, overwrite=False)
+    model.save_weights(tmp_path / "w.weights.safetensors")
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(tmp_path / "w.weights.safetensors", overwrite=False)
+    assert path.read_bytes() == before
+    model.save(tmp_path / "new.nerve", overwrite=False)              # nothing to overwrite: written
