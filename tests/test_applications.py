@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("nerve.models.sequential")
-
-from nerve import applications  # noqa: E402
+from nerve import applications
 
 
 @pytest.mark.parametrize("modern", [False, True])

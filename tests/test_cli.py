@@ -8,9 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("nerve.models.sequential")
-
-from nerve import cli  # noqa: E402
+from nerve import cli
 
 MIRROR = os.environ.get("NERVE_DATASETS_MIRROR", "")
 

@@ -74,7 +74,6 @@ def test_classic_filters():
 
 @pytest.fixture
 def lenet():
-    pytest.importorskip("nerve.models.sequential")
     from nerve.applications import LeNet5
     return LeNet5(modern=True)
 
@@ -89,7 +88,6 @@ def test_plot_filters_and_feature_maps(tmp_path, lenet, rng):
 
 
 def test_plot_filters_needs_a_conv_layer(tmp_path):
-    pytest.importorskip("nerve.models.sequential")
     from nerve.applications import MLP
     with pytest.raises(ValueError, match="no Conv2D"):
         visualize.plot_filters(MLP(), tmp_path / "x.png")

@@ -76,16 +76,3 @@ def test_default_output_shape_probe_handles_unknown_axes():
     layer = L.Lambda(lambda t: nerve.ops.concatenate([t, t], axis=1))
     assert layer(L.Input((None, 3))).shape == (None, None, 3)
     assert layer(L.Input((4, 3))).shape == (None, 8, 3)
-
-
-def test_layer_call_overhead_is_small():
-    """A built Dense's __call__ adds little to its two ops (the Python cost of small models)."""
-    import timeit
-    layer = L.Dense(8)
-    x = nerve.Tensor(np.ones((2, 8), "float32"))
-    layer(x)
-    n = 2000
-    through_layer = min(timeit.repeat(lambda: layer(x), number=n, repeat=3))
-    direct = min(timeit.repeat(lambda: nerve.ops.add(nerve.ops.matmul(x, layer.kernel), layer.bias),
-                               number=n, repeat=3))
-    assert through_layer < 2.0 * direct + 0.02

@@ -152,7 +152,6 @@ def test_integer_images_become_float():
 
 
 def test_inside_a_model_fit_augments_and_predict_does_not(images):
-    pytest.importorskip("nerve.models.sequential")
     model = nerve.Sequential([nerve.Input((9, 11, 3)), layers.RandomRotation(0.3)])
     np.testing.assert_array_equal(model.predict(images, verbose=0), images)
     assert not np.allclose(model(images, training=True).numpy(), images)

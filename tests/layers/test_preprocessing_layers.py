@@ -123,7 +123,6 @@ def test_configs_round_trip():
 
 
 def test_saved_model_keeps_preprocessing_layers(tmp_path, rng):
-    pytest.importorskip("nerve.saving")
     x = (rng.random((8, 6, 6, 3)) * 255).astype("float32")
     norm = layers.Normalization()
     model = nerve.Sequential([nerve.Input((6, 6, 3)), layers.Rescaling(1 / 255), norm,
