@@ -6,7 +6,10 @@
 One process holds both models: LSTM(units) over (batch, steps, features), its last output into a
 Dense(10), softmax cross-entropy, one SGD step (lr 0.01). nerve runs its fused LSTM op
 (nerve/ops/recurrent.py); ``--loop`` also times nerve's step-by-step cell graph (the path of
-non-default activations and recurrent dropout), which is what the fused op replaced. Rounds are
+non-default activations and recurrent dropout), which is what the fused op replaced. The line it
+prints names the kernels NumPy's OpenBLAS runs: on an AVX-512 CPU it detects as "Haswell" (this
+project's AMD EPYC), ``OPENBLAS_CORETYPE=SkylakeX`` in the environment selects its AVX-512 kernels
+(PyTorch's MKL picks its AVX-512 code by itself). Rounds are
 interleaved (each round times ``--iters`` steps of every side, in a rotated order) so that a
 machine shared with other jobs loads every side alike. Reported: the median time per step of
 each side, and the median over rounds of the within-round ratio torch time / nerve time (1.0:
@@ -71,6 +74,17 @@ def torch_side(args, x, y):
     return step
 
 
+def blas_kernels():
+    """Which kernels NumPy's OpenBLAS runs (its DYNAMIC_ARCH choice, or OPENBLAS_CORETYPE's)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    found = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
+             for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas" and "numpy" in i.get("filepath", "")]
+    return ", ".join(found) or "unknown"
+
+
 def main():
     args = parse()
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -98,7 +112,8 @@ def main():
                 sides[name]()
             times[name].append((time.perf_counter() - start) / args.iters)
     print(f"LSTM({args.units}) training step, batch {args.batch}, {args.steps} steps x {args.features} features, "
-          f"{args.threads} thread(s), {cpu_model()}; {args.rounds} rounds x {args.iters} steps")
+          f"{args.threads} thread(s), {cpu_model()}; {args.rounds} rounds x {args.iters} steps; "
+          f"NumPy's BLAS: {blas_kernels()}")
     for name in names:
         t = times[name]
         line = f"  {name:18s} median {statistics.median(t) * 1e3:7.2f} ms/step  (min {min(t) * 1e3:.2f}, " \
