@@ -106,6 +106,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--depth", type=int, default=8, help="the CIFAR ResNet's depth, 6n+2 (default 8)")
     parser.add_argument("--base-epochs", type=int, default=8)
+    parser.add_argument("--base-images", type=int, default=None, help="task-A training images (default all 25,000)")
     parser.add_argument("--epochs", type=int, default=40, help="task B epochs for scratch and frozen")
     parser.add_argument("--finetune-epochs", type=int, default=20)
     parser.add_argument("--per-class", type=int, default=100, help="labelled task-B images per class")
@@ -119,6 +120,8 @@ def main():
 
     nerve.utils.set_random_seed(0)
     (a_train, a_test), _ = load_tasks(args.per_class, seed=0)
+    if args.base_images:
+        a_train = a_train[0][:args.base_images], a_train[1][:args.base_images]
     base = resnet.CifarResNet(args.depth, classes=len(TASK_A), name="base")
     base_curve = fit(base, a_train, watched(a_test, args.watch), args.base_epochs, args.lr, batch_size=128,
                      seed=0)
