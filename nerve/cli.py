@@ -25,6 +25,7 @@ from .utils.file_utils import atomic_write
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 TEXT_DATASETS = ("tinyshakespeare",)          # for language models (gpt)
+SCENE_DATASETS = ("mnist_scenes",)            # for segmentation, detection and captioning (fcn)
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad", "adadelta")
 DEFAULTS = {"optimizer": "adam", "schedule": "cosine", "validation_split": 0.1}
 DEFAULTS_TRAIN = {"epochs": 5, "batch_size": 64, "augment": False}   # when the model's recipe names none
@@ -98,8 +99,14 @@ def cmd_train(args, parser):
         from .applications import gpt_training
         gpt_training.train_from_cli(args, parser)
         return
+    if args.model.lower() == "fcn":              # per-pixel labels: its own loop, scores and pictures
+        from .applications import segmentation_run
+        segmentation_run.train_from_cli(args, parser)
+        return
     if args.dataset in TEXT_DATASETS:
         parser.error(f"{args.dataset} is a text corpus: it trains gpt, not {args.model}")
+    if args.dataset in SCENE_DATASETS:
+        parser.error(f"{args.dataset} holds scenes: it trains fcn, not {args.model}")
     from .applications import generative_run
     if generative_run.handles(args.model):       # GANs, VAE, autoencoder: their own run folder
         if args.modern or args.augment:
@@ -421,7 +428,8 @@ def build_parser():
 
     p = commands.add_parser("train", help="train a built-in model on a dataset and write a run folder")
     p.add_argument("model", metavar="MODEL", help="a built-in model (see `nerve models`)")
-    p.add_argument("--dataset", required=True, choices=DATASETS + TEXT_DATASETS)
+    p.add_argument("--dataset", required=True, choices=DATASETS + TEXT_DATASETS + SCENE_DATASETS)
+    p.add_argument("--variant", choices=("32s", "16s", "8s"), default=None, help="fcn: FCN-32s, -16s or -8s (8s)")
     p.add_argument("--epochs", type=_positive_int, default=None, help="default: the model's recipe")
     p.add_argument("--batch-size", type=_positive_int, default=None, help="default: the model's recipe")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=_Default(DEFAULTS["optimizer"]),

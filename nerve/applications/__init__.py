@@ -7,6 +7,7 @@ the short names the ``nerve`` command uses (``nerve models`` lists them) to buil
 from . import gpt_training
 from .gpt import GPT, shakespeare_char_gpt
 from .alexnet import AlexNet
+from .fcn import FCN
 from .googlenet import GoogLeNet
 from .lenet import LeNet5
 from .mlp import MLP
@@ -63,3 +64,6 @@ __all__ = ["GPT", "gpt_training", "LeNet5", "MLP", "SimpleCNN", "AlexNet", "Goog
            "ResNet32", "ResNet34", "ResNet50", "ResNet56", "ResNet101", "VGG16", "VGG19", "describe", "get", "names", "recipe", "register"]
 
 __all__ += ["ConditionalGAN", "ConvAutoencoder", "DCGAN", "DenseAutoencoder", "GAN", "VAE", "VariationalAutoencoder"]
+# seeing whole scenes (issue 16): trained on nerve.datasets.mnist_scenes
+register("fcn", FCN, "FCN-8s (Long et al. 2015) for 64x64 digit scenes, 11 classes: 988,593 params; "
+         "--variant 32s/16s/8s", recipe={"epochs": 8, "batch_size": 32, "lr": 2e-3})
