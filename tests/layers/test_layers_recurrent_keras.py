@@ -125,3 +125,18 @@ def test_merged_masks_match_keras(keras, merge):
     reference, model = build(keras), build(nerve)
     model.set_weights(reference.get_weights())
     _same(model([a, b]), reference([a, b]))
+
+
+def test_keras_files_both_ways(keras, tmp_path):
+    """A .keras file Keras wrote loads in nerve with the same outputs, and the other way round."""
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    reference = keras.Sequential([
+        keras.Input((5,), dtype="int32"), keras.layers.Embedding(8, 4, mask_zero=True),
+        keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True)),
+        keras.layers.TimeDistributed(keras.layers.Dense(3)), keras.layers.GRU(2, reset_after=False),
+        keras.layers.Dense(2)])
+    reference.save(tmp_path / "keras.keras")
+    model = nerve.models.load_model(str(tmp_path / "keras.keras"))
+    _same(model(ids), reference(ids))
+    model.save(str(tmp_path / "nerve.keras"))
+    _same(model(ids), keras.models.load_model(tmp_path / "nerve.keras")(ids))
