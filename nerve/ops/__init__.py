@@ -29,3 +29,4 @@ from .random import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .loss_functions import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .roi import roi_align  # noqa: F401  (Fast R-CNN's region pooling; not a keras.ops name)
