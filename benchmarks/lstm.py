@@ -1,7 +1,7 @@
 """LSTM training step: nerve against torch.nn.LSTM, same sizes, data, optimizer and threads.
 
     python benchmarks/lstm.py [--threads 1] [--batch 32] [--steps 50] [--features 64] [--units 128]
-                              [--rounds 7] [--iters 10] [--loop]
+                              [--rounds 7] [--iters 10] [--loop] [--layer lstm|gru|simple_rnn]
 
 One process holds both models: LSTM(units) over (batch, steps, features), its last output into a
 Dense(10), softmax cross-entropy, one SGD step (lr 0.01). nerve runs its fused LSTM op
@@ -23,6 +23,9 @@ import sys
 import time
 
 
+LAYERS = {"lstm": ("LSTM", "LSTM"), "gru": ("GRU", "GRU"), "simple_rnn": ("SimpleRNN", "RNN")}   # nerve, torch.nn
+
+
 def parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=1)
@@ -33,6 +36,8 @@ def parse():
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--loop", action="store_true", help="also time nerve's per-step cell graph")
+    p.add_argument("--layer", default="lstm", choices=sorted(LAYERS),
+                   help="the recurrent layer (GRU: Keras's reset_after=True, which is torch.nn.GRU)")
     return p.parse_args()
 
 
@@ -40,10 +45,10 @@ def nerve_side(args, x, y, loop):
     import nerve
     from nerve import layers
     nerve.utils.set_random_seed(0)
-    lstm = layers.LSTM(args.units)
-    model = nerve.Sequential([layers.Input((args.steps, args.features)), lstm, layers.Dense(10)])
+    recurrent = getattr(layers, LAYERS[args.layer][0])(args.units)
+    model = nerve.Sequential([layers.Input((args.steps, args.features)), recurrent, layers.Dense(10)])
     if loop:
-        lstm._fused_sequence = lambda *a: None          # force the cell-by-cell graph
+        recurrent._fused_sequence = lambda *a: None     # force the cell-by-cell graph
     optimizer = nerve.optimizers.SGD(learning_rate=0.01)
     loss_fn = nerve.losses.SparseCategoricalCrossentropy(from_logits=True)
     weights = model.trainable_weights
@@ -58,15 +63,15 @@ def nerve_side(args, x, y, loop):
 def torch_side(args, x, y):
     import torch
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(args.features, args.units, batch_first=True)
+    recurrent = getattr(torch.nn, LAYERS[args.layer][1])(args.features, args.units, batch_first=True)
     head = torch.nn.Linear(args.units, 10)
-    optimizer = torch.optim.SGD(list(lstm.parameters()) + list(head.parameters()), lr=0.01)
+    optimizer = torch.optim.SGD(list(recurrent.parameters()) + list(head.parameters()), lr=0.01)
     loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
     def step():
         optimizer.zero_grad()
-        outputs, _ = lstm(xt)
+        outputs, _ = recurrent(xt)
         loss = loss_fn(head(outputs[:, -1]), yt)
         loss.backward()
         optimizer.step()
@@ -111,7 +116,7 @@ def main():
             for _ in range(args.iters):
                 sides[name]()
             times[name].append((time.perf_counter() - start) / args.iters)
-    print(f"LSTM({args.units}) training step, batch {args.batch}, {args.steps} steps x {args.features} features, "
+    print(f"{LAYERS[args.layer][0]}({args.units}) training step, batch {args.batch}, {args.steps} steps x {args.features} features, "
           f"{args.threads} thread(s), {cpu_model()}; {args.rounds} rounds x {args.iters} steps; "
           f"NumPy's BLAS: {blas_kernels()}")
     for name in names:
