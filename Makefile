@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # what make installs: tests, files, fast kernels, MPI data parallelism, ONNX export, ...
-EXTRAS := test,io,fast,distributed,export,rl,h5,tensorboard
+EXTRAS := test,io,fast,distributed,export,rl,h5,tensorboard,scenes
 
 # Real datasets live in ../shared/data when this checkout sits beside it (offline mirror).
 ifneq ($(wildcard ../shared/data),)

@@ -7,6 +7,7 @@ the short names the ``nerve`` command uses (``nerve models`` lists them) to buil
 from . import gpt_training
 from .gpt import GPT, shakespeare_char_gpt
 from .alexnet import AlexNet
+from .captioner import Captioner
 from .fcn import FCN
 from .googlenet import GoogLeNet
 from .lenet import LeNet5
@@ -67,3 +68,5 @@ __all__ += ["ConditionalGAN", "ConvAutoencoder", "DCGAN", "DenseAutoencoder", "G
 # seeing whole scenes (issue 16): trained on nerve.datasets.mnist_scenes
 register("fcn", FCN, "FCN-8s (Long et al. 2015) for 64x64 digit scenes, 11 classes: 988,593 params; "
          "--variant 32s/16s/8s", recipe={"epochs": 8, "batch_size": 32, "lr": 2e-3})
+register("captioner", Captioner, "Show and Tell (Vinyals et al. 2015) for digit scenes: CNN -> LSTM(256) initial "
+         "state, 25 words", recipe={"epochs": 8, "batch_size": 64, "lr": 2e-3})
