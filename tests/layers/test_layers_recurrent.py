@@ -254,3 +254,44 @@ def test_model_files_round_trip(tmp_path, extension):
     path = str(tmp_path / f"model{extension}")
     model.save(path)
     np.testing.assert_allclose(nerve.models.load_model(path)(ids).numpy(), model(ids).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "gru_reset_before"])
+def test_recurrent_dropout_draws_one_mask_per_gate(rng, kind):
+    """Keras's implementation 1 (forced by recurrent dropout): each gate gets its own input and state
+    masks; checked against NumPy with the masks fixed."""
+    layer = _make(kind, dropout=0.5, recurrent_dropout=0.5)
+    x = rng.standard_normal((B, D)).astype("float32")
+    h = rng.standard_normal((B, H)).astype("float32")
+    cell = layer.cell
+    cell.build((B, D))
+    gates = 4 if kind == "lstm" else 3
+    assert len(cell.get_dropout_mask(nerve.tensor.Tensor(x))) == gates
+    assert len(cell.get_recurrent_dropout_mask(nerve.tensor.Tensor(h))) == gates
+    cell.reset_dropout_masks()
+    x_masks = [(rng.random((B, D)) > 0.5).astype("float32") * 2 for _ in range(gates)]
+    h_masks = [(rng.random((B, H)) > 0.5).astype("float32") * 2 for _ in range(gates)]
+    cell._dropout_mask = [nerve.tensor.Tensor(m) for m in x_masks]
+    cell._recurrent_dropout_mask = [nerve.tensor.Tensor(m) for m in h_masks]
+    kernel, recurrent, bias = cell.get_weights()
+    w, u = np.split(kernel, gates, axis=1), np.split(recurrent, gates, axis=1)
+    xs = [(x * m) @ wg for m, wg in zip(x_masks, w)]
+    hs = [(h * m) @ ug for m, ug in zip(h_masks, u)]
+    if kind == "lstm":
+        c = rng.standard_normal((B, H)).astype("float32")
+        out, _ = cell(x, [h, c], training=True)
+        i, f, g, o = [a + b + bg for a, b, bg in zip(xs, hs, np.split(bias, 4))]
+        expected = ref.sigmoid(o) * np.tanh(ref.sigmoid(f) * c + ref.sigmoid(i) * np.tanh(g))
+    else:
+        out, _ = cell(x, [h], training=True)
+        if kind == "gru":
+            xs = [a + b for a, b in zip(xs, np.split(bias[0], 3))]
+            hs = [a + b for a, b in zip(hs, np.split(bias[1], 3))]
+            z, r = ref.sigmoid(xs[0] + hs[0]), ref.sigmoid(xs[1] + hs[1])
+            candidate = np.tanh(xs[2] + r * hs[2])
+        else:
+            xs = [a + b for a, b in zip(xs, np.split(bias, 3))]
+            z, r = ref.sigmoid(xs[0] + hs[0]), ref.sigmoid(xs[1] + hs[1])
+            candidate = np.tanh(xs[2] + (r * h * h_masks[2]) @ u[2])
+        expected = z * h + (1 - z) * candidate
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)

@@ -5,10 +5,12 @@ the steps (nerve/layers/rnn/rnn.py). Its weights are Keras's: ``kernel`` (input_
 ``recurrent_kernel`` (units, gates·units), ``bias``, the gates side by side in Keras's order.
 
 Dropout as Keras: one mask per sequence (drawn at the first step, reused at every step), on the
-inputs (``dropout``) and on the recurrent state (``recurrent_dropout``), in training only.
+inputs (``dropout``) and on the recurrent state (``recurrent_dropout``), in training only. With
+recurrent dropout a gated cell draws one mask per gate for each (Keras's "implementation 1", which
+recurrent dropout forces): ``get_*_dropout_mask`` then return a list.
 """
 
-from ... import activations, backend, constraints, initializers, regularizers
+from ... import activations, backend, constraints, initializers, ops, regularizers
 from ...tensor import Tensor
 from ..layer import Layer
 from ..layer_utils import describe, positive_int, rate_in_unit_interval
@@ -76,13 +78,23 @@ class BaseRecurrentCell(Layer):
 
     def get_dropout_mask(self, step_input):
         if self._dropout_mask is None and 0 < self.dropout < 1:
-            self._dropout_mask = self._draw(step_input.shape, step_input.dtype, self.dropout)
+            self._dropout_mask = self._draw_masks(step_input, self.dropout)
         return self._dropout_mask
 
     def get_recurrent_dropout_mask(self, state):
         if self._recurrent_dropout_mask is None and 0 < self.recurrent_dropout < 1:
-            self._recurrent_dropout_mask = self._draw(state.shape, state.dtype, self.recurrent_dropout)
+            self._recurrent_dropout_mask = self._draw_masks(state, self.recurrent_dropout)
         return self._recurrent_dropout_mask
+
+    @property
+    def masks_per_gate(self):
+        """Whether each gate gets its own dropout masks (Keras: when there is recurrent dropout)."""
+        return self.gates > 1 and 0 < self.recurrent_dropout < 1
+
+    def _draw_masks(self, like, rate):
+        if self.masks_per_gate:
+            return [self._draw(like.shape, like.dtype, rate) for _ in range(self.gates)]
+        return self._draw(like.shape, like.dtype, rate)
 
     def _draw(self, shape, dtype, rate):
         """keep / (1 − rate), keep ~ Bernoulli(1 − rate): Keras's dropout of a tensor of ones."""
@@ -127,3 +139,14 @@ def _c_order(initializer):
         value = initializer(shape, dtype=dtype)
         return backend.xp.ascontiguousarray(value.data if isinstance(value, Tensor) else value)
     return initialize
+
+
+def gatewise_product(x, masks, kernel, gates):
+    """x·W with dropout: ``masks`` None (no dropout), one mask for every gate, or a list of one mask
+    per gate (Keras's "implementation 1": [(x ⊙ m_g)·W_g for each gate g], side by side)."""
+    if masks is None:
+        return ops.matmul(x, kernel)
+    if not isinstance(masks, list):
+        return ops.matmul(x * masks, kernel)
+    blocks = ops.split(kernel, gates, axis=1)
+    return ops.concatenate([ops.matmul(x * m, w) for m, w in zip(masks, blocks)], axis=-1)

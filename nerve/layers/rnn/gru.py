@@ -2,7 +2,7 @@
 
 from ... import activations, ops
 from ...ops.recurrent import gru_sequence
-from .base_cell import BaseRecurrentCell
+from .base_cell import BaseRecurrentCell, gatewise_product
 from .rnn import FusedRNN
 
 
@@ -47,14 +47,16 @@ class GRUCell(BaseRecurrentCell):
         n = self.units
         dropout_mask = self.get_dropout_mask(inputs) if training else None
         recurrent_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
-        x = inputs * dropout_mask if dropout_mask is not None else inputs
-        h_in = h_prev * recurrent_mask if recurrent_mask is not None else h_prev
-        xw = ops.matmul(x, self.kernel)
+        xw = gatewise_product(inputs, dropout_mask, self.kernel, 3)
         if self.bias is not None:
             xw = xw + (self.bias[0] if self.reset_after else self.bias)
         x_z, x_r, x_h = ops.split(xw, 3, axis=-1)
+        if isinstance(recurrent_mask, list):            # one mask per gate (Keras's implementation 1)
+            h_z, h_r, h_h = [h_prev * m for m in recurrent_mask]
+        else:
+            h_z = h_r = h_h = h_prev if recurrent_mask is None else h_prev * recurrent_mask
         if self.reset_after:
-            inner = ops.matmul(h_in, self.recurrent_kernel)
+            inner = gatewise_product(h_prev, recurrent_mask, self.recurrent_kernel, 3)
             if self.bias is not None:
                 inner = inner + self.bias[1]
             a_z, a_r, a_h = ops.split(inner, 3, axis=-1)
@@ -62,10 +64,14 @@ class GRUCell(BaseRecurrentCell):
             r = self.recurrent_activation(x_r + a_r)
             recurrent_h = r * a_h
         else:
-            inner = ops.matmul(h_in, self.recurrent_kernel[:, :2 * n])
-            z = self.recurrent_activation(x_z + inner[:, :n])
-            r = self.recurrent_activation(x_r + inner[:, n:])
-            recurrent_h = ops.matmul(r * h_in, self.recurrent_kernel[:, 2 * n:])
+            if not isinstance(recurrent_mask, list):    # z and r in one product
+                a_z, a_r = ops.split(ops.matmul(h_z, self.recurrent_kernel[:, :2 * n]), 2, axis=-1)
+            else:
+                a_z = ops.matmul(h_z, self.recurrent_kernel[:, :n])
+                a_r = ops.matmul(h_r, self.recurrent_kernel[:, n:2 * n])
+            z = self.recurrent_activation(x_z + a_z)
+            r = self.recurrent_activation(x_r + a_r)
+            recurrent_h = ops.matmul(r * h_h, self.recurrent_kernel[:, 2 * n:])
         candidate = self.activation(x_h + recurrent_h)
         h = z * h_prev + (1 - z) * candidate
         return h, [h]

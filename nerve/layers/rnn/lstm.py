@@ -2,7 +2,7 @@
 
 from ... import activations, initializers, ops
 from ...ops.recurrent import lstm_sequence
-from .base_cell import BaseRecurrentCell
+from .base_cell import BaseRecurrentCell, gatewise_product
 from .rnn import FusedRNN
 
 
@@ -56,10 +56,8 @@ class LSTMCell(BaseRecurrentCell):
         h_prev, c_prev = states[0], states[1]
         dropout_mask = self.get_dropout_mask(inputs) if training else None
         recurrent_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
-        x = inputs * dropout_mask if dropout_mask is not None else inputs
-        if recurrent_mask is not None:
-            h_prev = h_prev * recurrent_mask
-        z = ops.matmul(x, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel)
+        z = gatewise_product(inputs, dropout_mask, self.kernel, 4) + \
+            gatewise_product(h_prev, recurrent_mask, self.recurrent_kernel, 4)
         if self.bias is not None:
             z = z + self.bias
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
