@@ -4,6 +4,7 @@
     python benchmarks/gpt.py --train torch                               PyTorch's 2,000-iteration recipe
     python benchmarks/gpt.py --generate                                  tokens/s with and without the KV cache
     python benchmarks/gpt.py --attention                                 the fused attention op against a chain of ops
+    python benchmarks/gpt.py --same-step                                 both sides' losses and weights over 20 steps
 
 The model is nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads, 128 wide, block 64,
 no biases, tied output weights, exact GELU) and the step is nanoGPT's: forward on a batch of 12
@@ -31,6 +32,7 @@ def parse():
     p.add_argument("--train", choices=("torch",), default=None, help="run the whole recipe in PyTorch")
     p.add_argument("--generate", action="store_true", help="measure generation tokens/s (nerve)")
     p.add_argument("--attention", action="store_true", help="fused attention op against the same chain of small ops")
+    p.add_argument("--same-step", action="store_true", help="check that both sides take the same steps")
     return p.parse_args()
 
 
@@ -188,6 +190,22 @@ def time_steps():
           f"{', '.join(f'{r:.2f}' for r in ratios)}; >= 1 means nerve is as fast or faster)")
 
 
+def same_step(steps=20):
+    """Both sides from the same weights on the same batches: the losses and the weights after each step."""
+    torch, model, reference, train_ids, _ = setup()
+    torch_step = torch_step_fn(torch, reference)
+    rng = numpy.random.default_rng(0)
+    for it in range(steps):
+        x, y = gpt_training.get_batch(train_ids, CONFIG["block_size"], BATCH, rng)
+        ours, theirs = float(numpy.ravel(model.train_on_batch(x, y))[0]), torch_step(x, y)
+        model.reset_metrics()
+        if it in (0, 1, steps // 2, steps - 1):
+            a = model.blocks[0].attn.c_attn.kernel.numpy()
+            b = reference.blocks[0].c_attn.weight.detach().numpy().T
+            print(f"step {it + 1}: loss nerve {ours:.6f}, torch {theirs:.6f}; first c_attn kernel max |difference| "
+                  f"{numpy.abs(a - b).max():.2e} (weights ~{numpy.abs(b).mean():.1e})")
+
+
 def train_torch():
     torch, _, reference, train_ids, val_ids = setup()
     step = torch_step_fn(torch, reference)
@@ -246,6 +264,8 @@ def attention_op_speed():
 if __name__ == "__main__":
     if ARGS.attention:
         attention_op_speed()
+    elif ARGS.same_step:
+        same_step()
     elif ARGS.train:
         train_torch()
     elif ARGS.generate:
