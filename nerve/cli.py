@@ -103,6 +103,10 @@ def cmd_train(args, parser):
         from .applications import segmentation_run
         segmentation_run.train_from_cli(args, parser)
         return
+    if args.model.lower().replace("-", "_") in ("rcnn", "fast_rcnn"):   # detection: proposals, regions, mAP
+        from .applications import detection_run
+        detection_run.train_from_cli(args, parser)
+        return
     if args.model.lower() == "captioner":        # CNN + LSTM with teacher forcing, BLEU-4 of its captions
         from .applications import captioning_run
         captioning_run.train_from_cli(args, parser)
@@ -110,7 +114,7 @@ def cmd_train(args, parser):
     if args.dataset in TEXT_DATASETS:
         parser.error(f"{args.dataset} is a text corpus: it trains gpt, not {args.model}")
     if args.dataset in SCENE_DATASETS:
-        parser.error(f"{args.dataset} holds scenes: it trains fcn or captioner, not {args.model}")
+        parser.error(f"{args.dataset} holds scenes: it trains fcn, rcnn, fast_rcnn or captioner, not {args.model}")
     from .applications import generative_run
     if generative_run.handles(args.model):       # GANs, VAE, autoencoder: their own run folder
         if args.modern or args.augment:

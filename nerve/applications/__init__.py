@@ -70,3 +70,12 @@ register("fcn", FCN, "FCN-8s (Long et al. 2015) for 64x64 digit scenes, 11 class
          "--variant 32s/16s/8s", recipe={"epochs": 8, "batch_size": 32, "lr": 2e-3})
 register("captioner", Captioner, "Show and Tell (Vinyals et al. 2015) for digit scenes: CNN -> LSTM(256) initial "
          "state, 25 words", recipe={"epochs": 8, "batch_size": 64, "lr": 2e-3})
+# detection (issue 16): nerve.applications.detection_run trains them; `summary` shows the per-region
+# network of R-CNN and the shared backbone of Fast R-CNN (its head: fast_rcnn.fast_rcnn_head)
+from .rcnn import RCNN, rcnn_classifier  # noqa: E402
+from .fast_rcnn import FastRCNN, fast_rcnn_backbone  # noqa: E402
+register("rcnn", rcnn_classifier, "R-CNN (Girshick et al. 2014) for digit scenes: dense ink-filtered proposals, "
+         "each warped to 24x24 and classified (11 classes) + box regression: 324,915 params",
+         recipe={"epochs": 2, "batch_size": 4, "lr": 1e-3})
+register("fast_rcnn", fast_rcnn_backbone, "Fast R-CNN (Girshick 2015) for digit scenes: shared stride-4 convolutions, "
+         "RoIAlign 6x6, the same head as rcnn: 324,915 params", recipe={"epochs": 2, "batch_size": 4, "lr": 1e-3})
