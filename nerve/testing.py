@@ -52,7 +52,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
 def _prepare(x):
     t = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
     if backend.is_float_dtype(t.dtype):
-        return Tensor(t.numpy().astype(np.float64), requires_grad=True)
+        # C order: the numerical gradient perturbs a flat view, which a Fortran-order array has not
+        return Tensor(np.ascontiguousarray(t.numpy(), dtype=np.float64), requires_grad=True)
     return t
 
 

@@ -44,6 +44,9 @@ def checksum(arrays):
 def to_bytes(arrays, kind="weights"):
     """``{name: numpy array}`` as safetensors bytes, with nerve's checksum in the metadata."""
     from safetensors.numpy import save
+    # safetensors writes an array's memory as it lies: a Fortran-order array (an orthogonal
+    # initializer's, a transpose) would come back transposed, so every tensor goes in C order
+    arrays = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
     return save(arrays, metadata={"format": "nerve", "kind": kind, "sha256": checksum(arrays)})
 
 

@@ -1,0 +1,11 @@
+"""Weights in Fortran order (an orthogonal initializer's, a transpose) survive a .nerve round trip."""
+
+import numpy as np
+
+from nerve.saving import tensor_file
+
+
+def test_fortran_order_arrays_round_trip():
+    a = np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3))
+    out = tensor_file.from_bytes(tensor_file.to_bytes({"w": a}), "x.nerve", "weights")
+    np.testing.assert_array_equal(out["w"], a)
