@@ -19,6 +19,7 @@ import numpy
 from .. import backend, initializers, layers, ops
 from ..autodiff import no_grad
 from ..layers.layer import Layer
+from ..layers.layer_utils import positive_int
 from ..models import Model
 from ..tensor import Tensor
 from ..text import CharTokenizer
@@ -128,6 +129,9 @@ class GPT(Model):
     def __init__(self, vocab_size, block_size, n_layer=12, n_head=12, n_embd=768, dropout=0.0, bias=False,
                  tokenizer=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
+        for argument, value in (("vocab_size", vocab_size), ("block_size", block_size), ("n_layer", n_layer),
+                                ("n_head", n_head), ("n_embd", n_embd)):
+            positive_int(value, argument, f"GPT '{self.name}'")
         if isinstance(tokenizer, dict):
             tokenizer = CharTokenizer.from_config(tokenizer)
         if tokenizer is not None and tokenizer.vocabulary_size != vocab_size:

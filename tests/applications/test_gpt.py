@@ -102,6 +102,10 @@ def test_bad_token_ids_and_lengths(model):
         model.generate(np.array([1, 12]), 2)
     with pytest.raises(ValueError, match="text prompt needs a model built with a tokenizer"):
         model.generate("hi", 2)
+    with pytest.raises(ValueError, match="`n_head` must be a positive int, received 0"):
+        GPT(11, 8, n_head=0)
+    with pytest.raises(ValueError, match=r"n_embd \(16\) must be a multiple of n_head \(3\)"):
+        GPT(11, 8, n_layer=1, n_head=3, n_embd=16)
 
 
 def test_save_and_load_keep_weights_and_tokenizer(tmp_path, rng):
