@@ -83,7 +83,12 @@ class FastRCNN(RegionDetector):
             return numpy.zeros((0, NUM_CLASSES)), numpy.zeros((0, 4 * (NUM_CLASSES - 1)))
         return numpy.concatenate(logits), numpy.concatenate(deltas)
 
+    def settings(self):
+        return {**super().settings(), "sampling_ratio": self.sampling_ratio}
+
     @classmethod
-    def load(cls, folder, proposal_options=None):
-        models = cls._load_models(folder, ["backbone", "head"])
-        return cls(models["backbone"], models["head"], proposal_options=proposal_options)
+    def load(cls, folder):
+        """The Fast R-CNN saved by :meth:`save` in ``folder``."""
+        models, options, settings = cls._load(folder, ["backbone", "head"])
+        return cls(models["backbone"], models["head"], sampling_ratio=settings.get("sampling_ratio", 1),
+                   proposal_options=options)

@@ -30,6 +30,7 @@ this module's sampling, loss, training loop and post-processing, differing only 
 :meth:`RegionDetector.region_outputs`.
 """
 
+import json
 import os
 
 import numpy
@@ -37,6 +38,7 @@ import numpy
 from .. import layers, ops
 from ..autodiff import grad, no_grad
 from ..models import Model
+from ..utils.file_utils import atomic_write
 from ..vision.boxes import batched_nms, box_iou, clip_boxes, decode_boxes, encode_boxes
 from ..vision.proposals import propose
 
@@ -303,16 +305,45 @@ class RegionDetector:
             return numpy.zeros((0, NUM_CLASSES)), numpy.zeros((0, 4 * (NUM_CLASSES - 1)))
         return numpy.concatenate(logits), numpy.concatenate(deltas)
 
+    def settings(self):
+        """What a saved detector needs besides its networks: numbers only (``detector.json``)."""
+        return {"proposal_options": {k: list(v) if isinstance(v, (tuple, list)) else v
+                                     for k, v in self.proposal_options.items()}}
+
     def save(self, folder):
-        """Each network as ``folder/<name>.nerve`` (nerve's model files: standard layers only)."""
+        """Each network as ``folder/<name>.nerve`` (nerve's model files: standard layers only) and the
+        settings as ``folder/detector.json``."""
         os.makedirs(folder, exist_ok=True)
         for name, model in self.models.items():
             model.save(os.path.join(folder, f"{name}.nerve"))
+        with atomic_write(os.path.join(folder, "detector.json"), "w") as f:
+            json.dump({"detector": self.name, **self.settings()}, f, indent=2)
 
     @classmethod
-    def _load_models(cls, folder, names):
+    def _load(cls, folder, names):
+        """The networks and the checked settings of a saved detector (nothing in them is imported or run)."""
         from ..saving import load_model
-        return {name: load_model(os.path.join(folder, f"{name}.nerve"), compile=False) for name in names}
+        with open(os.path.join(folder, "detector.json")) as f:
+            settings = json.load(f)
+        if not isinstance(settings, dict) or settings.get("detector") != cls.name:
+            raise ValueError(f"{cls.__name__}.load: {folder}/detector.json does not describe a {cls.name}")
+        options = settings.get("proposal_options", {})
+        known = {"sizes", "aspect_ratios", "stride", "threshold", "min_ink"}
+        if not isinstance(options, dict) or not set(options) <= known or not all(
+                _numbers(v) for v in options.values()):
+            raise ValueError(f"{cls.__name__}.load: proposal_options must map {sorted(known)} to numbers, "
+                             f"received {options!r}")
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+        settings = {k: v for k, v in settings.items() if k not in ("detector", "proposal_options")}
+        if not all(_numbers(v) for v in settings.values()):
+            raise ValueError(f"{cls.__name__}.load: settings must be numbers, received {settings!r}")
+        models = {name: load_model(os.path.join(folder, f"{name}.nerve"), compile=False) for name in names}
+        return models, options, settings
+
+
+def _numbers(value):
+    values = value if isinstance(value, list) else [value]
+    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 class RCNN(RegionDetector):
@@ -332,6 +363,11 @@ class RCNN(RegionDetector):
         crops = warp_regions(images, boxes, box_indices, self.warp_size, self.context)
         return self.classifier(crops, training=training)
 
+    def settings(self):
+        return {**super().settings(), "context": self.context}
+
     @classmethod
-    def load(cls, folder, context=2, proposal_options=None):
-        return cls(cls._load_models(folder, ["rcnn"])["rcnn"], context=context, proposal_options=proposal_options)
+    def load(cls, folder):
+        """The R-CNN saved by :meth:`save` in ``folder``."""
+        models, options, settings = cls._load(folder, ["rcnn"])
+        return cls(models["rcnn"], context=settings.get("context", 2), proposal_options=options)
