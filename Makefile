@@ -27,6 +27,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	@# two test workers on two cores: one BLAS thread each, or OpenBLAS threads fight over the cores
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 tests
+	@# every docstring example in the package runs too (the names they use: conftest.py)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -p no:xdist --doctest-modules nerve
 
 fuzz: $(STAMP)
 	@# property-based fuzzing of every file reader (tests/security/fuzzing.py): NERVE_FUZZ_EXAMPLES random

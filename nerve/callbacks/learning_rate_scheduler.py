@@ -19,7 +19,7 @@ class LearningRateScheduler(Callback):
         verbose: 1 prints the new rate.
 
     Example:
-        >>> LearningRateScheduler(lambda epoch, lr: lr if epoch < 10 else lr * 0.9)
+        >>> callback = LearningRateScheduler(lambda epoch, lr: lr if epoch < 10 else lr * 0.9)
     """
 
     def __init__(self, schedule, verbose=0):

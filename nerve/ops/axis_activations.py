@@ -68,7 +68,7 @@ def softmax(x, axis=-1):
     """e^x / Σ e^x over ``axis`` (an int or a tuple), shifted by the max so it never overflows.
 
     Example:
-        >>> softmax(Tensor([[1000.0, 1000.0]])).numpy()
+        >>> softmax(nerve.Tensor([[1000.0, 1000.0]])).numpy()
         array([[0.5, 0.5]], dtype=float32)
     """
     x = as_tensor(x)

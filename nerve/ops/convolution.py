@@ -116,7 +116,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         (batch, *out_spatial, out_channels); out sizes as in the module docstring.
 
     Example:
-        >>> conv(ones((1, 5, 5, 1)), ones((3, 3, 1, 2))).shape
+        >>> conv(nerve.ops.ones((1, 5, 5, 1)), nerve.ops.ones((3, 3, 1, 2))).shape
         (1, 3, 3, 2)
     """
     inputs, kernel, window = _prepare("conv", inputs, kernel, strides, padding, data_format, dilation_rate)

@@ -5,10 +5,12 @@ from ..tensor import Tensor, as_tensor
 
 
 def convert_to_tensor(x, dtype=None):
+    """``x`` (array, list, number or Tensor) as a Tensor of ``dtype`` (its own, or floatx for floats)."""
     return as_tensor(x, None if dtype is None else backend.standardize_dtype(dtype))
 
 
 def convert_to_numpy(x):
+    """``x`` as a NumPy array (copied from the GPU when it lives there)."""
     return as_tensor(x).numpy()
 
 
@@ -24,23 +26,28 @@ def _filled(fill, shape, dtype):
 
 
 def zeros(shape, dtype=None):
+    """A tensor of ``shape`` filled with 0 (``floatx()`` unless ``dtype``)."""
     return _filled(0, shape, dtype)
 
 
 def ones(shape, dtype=None):
+    """A tensor of ``shape`` filled with 1 (``floatx()`` unless ``dtype``)."""
     return _filled(1, shape, dtype)
 
 
 def full(shape, fill_value, dtype=None):
+    """A tensor of ``shape`` filled with ``fill_value``."""
     return _filled(fill_value, shape, dtype)
 
 
 def zeros_like(x, dtype=None):
+    """Zeros with the shape (and, unless ``dtype``, the dtype) of ``x``."""
     x = as_tensor(x)
     return Tensor._wrap(backend.array_module(x.data).zeros_like(x.data, dtype=dtype))
 
 
 def ones_like(x, dtype=None):
+    """Ones with the shape (and, unless ``dtype``, the dtype) of ``x``."""
     x = as_tensor(x)
     return Tensor._wrap(backend.array_module(x.data).ones_like(x.data, dtype=dtype))
 
@@ -59,4 +66,5 @@ def arange(start, stop=None, step=1, dtype=None):
 
 
 def eye(N, M=None, k=0, dtype=None):
+    """The N×M matrix with ones on diagonal ``k`` (0: the main one, k > 0 above it), zeros elsewhere."""
     return Tensor._wrap(backend.xp.eye(N, M, k, dtype=dtype or backend.floatx()))

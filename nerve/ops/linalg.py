@@ -83,6 +83,16 @@ class Einsum(Function):
 
 
 def matmul(x1, x2):
+    """Matrix product, batched over leading axes (NumPy's ``matmul`` rules): Y = A @ B.
+
+        Y[..., i, j] = Σ_k A[..., i, k] · B[..., k, j];   dA = dY @ Bᵀ,  dB = Aᵀ @ dY
+
+    1-D operands are a vector on that side (its axis removed from the result).
+
+    Example:
+        >>> nerve.ops.matmul(nerve.ops.ones((2, 3)), nerve.ops.ones((3, 4))).shape
+        (2, 4)
+    """
     x1, x2 = as_tensor(x1), as_tensor(x2)
     if x1.ndim == 0 or x2.ndim == 0:
         raise ValueError(f"matmul: operands must have rank >= 1, received shapes {x1.shape} and {x2.shape}")
@@ -97,10 +107,16 @@ def matmul(x1, x2):
 
 
 def dot(x1, x2):
+    """The dot product; for nerve's operands (rank >= 1) the same as :func:`matmul`."""
     return matmul(x1, x2)
 
 
 def einsum(subscripts, *operands):
+    """Einstein summation over the operands, e.g. ``einsum("ij,jk->ik", a, b)`` = a @ b.
+
+    Each operand's gradient is the einsum of dy with the other operands; ellipses and repeated
+    indices in one operand (diagonals) are not supported.
+    """
     return Einsum(subscripts)(*operands)
 
 

@@ -332,18 +332,32 @@ class Cast(Function):
 # ---- the public functions (keras.ops names) -------------------------------------------
 
 def add(x1, x2):
+    """Elementwise sum with broadcasting: y = x1 + x2.
+
+    Gradients: dx1 = dy, dx2 = dy, each summed back to its input's shape (``sum_to``).
+
+    Example:
+        >>> nerve.ops.add([1.0, 2.0], 3.0).numpy()
+        array([4., 5.], dtype=float32)
+    """
     return Add()(*_pair(x1, x2, "add"))
 
 
 def subtract(x1, x2):
+    """Elementwise difference with broadcasting: y = x1 − x2;  dx1 = dy, dx2 = −dy."""
     return Subtract()(*_pair(x1, x2, "subtract"))
 
 
 def multiply(x1, x2):
+    """Elementwise product with broadcasting: y = x1 · x2;  dx1 = dy · x2, dx2 = dy · x1."""
     return Multiply()(*_pair(x1, x2, "multiply"))
 
 
 def divide(x1, x2):
+    """Elementwise quotient with broadcasting: y = x1 / x2;  dx1 = dy / x2, dx2 = −dy · y / x2.
+
+    Two integer inputs are divided in ``floatx()`` (true division, as Keras).
+    """
     x1, x2 = _pair(x1, x2, "divide")
     if not backend.is_float_dtype(x1.dtype) and not backend.is_float_dtype(x2.dtype):
         x1 = as_tensor(x1, backend.floatx())
@@ -354,22 +368,30 @@ true_divide = divide
 
 
 def power(x1, x2):
+    """Elementwise power with broadcasting: y = x1 ** x2.
+
+    dx1 = dy · x2 · x1^(x2 − 1),  dx2 = dy · y · ln x1.
+    """
     return Power()(*_pair(x1, x2, "power"))
 
 
 def negative(x):
+    """y = −x;  dx = −dy."""
     return Negative()(x)
 
 
 def exp(x):
+    """y = eˣ elementwise;  dx = dy · y."""
     return Exp()(x)
 
 
 def log(x):
+    """Natural logarithm y = ln x elementwise;  dx = dy / x."""
     return Log()(x)
 
 
 def log1p(x):
+    """y = ln(1 + x) elementwise, accurate for small x;  dx = dy / (1 + x)."""
     return Log1p()(x)
 
 
@@ -379,14 +401,17 @@ def erf(x):
 
 
 def sqrt(x):
+    """y = √x elementwise;  dx = dy / (2y)."""
     return Sqrt()(x)
 
 
 def square(x):
+    """y = x² elementwise;  dx = 2x · dy."""
     return Square()(x)
 
 
 def abs(x):
+    """y = |x| elementwise;  dx = sign(x) · dy (0 at x = 0)."""
     return Abs()(x)
 
 
@@ -400,23 +425,40 @@ def sign(x):
 
 
 def clip(x, x_min, x_max):
+    """y = min(max(x, x_min), x_max) elementwise;  dx = dy inside [x_min, x_max], 0 outside."""
     return Clip(x_min, x_max)(x)
 
 
 def maximum(x1, x2):
+    """Elementwise maximum with broadcasting: y = max(x1, x2).
+
+    Ties: the gradient goes to x1 where x1 >= x2, else to x2 (never split).
+    """
     return Maximum()(*_pair(x1, x2, "maximum"))
 
 
 def minimum(x1, x2):
+    """Elementwise minimum with broadcasting: y = min(x1, x2).
+
+    Ties: the gradient goes to x1 where x1 <= x2, else to x2.
+    """
     return Minimum()(*_pair(x1, x2, "minimum"))
 
 
 def where(condition, x1, x2):
+    """y = x1 where ``condition`` is true, else x2 (broadcast together).
+
+    dx1 = dy where the condition holds (0 elsewhere), dx2 = dy elsewhere; the condition gets none.
+    """
     x1, x2 = _pair(x1, x2, "where")
     return Where()(condition, x1, x2)
 
 
 def cast(x, dtype):
+    """``x`` converted to ``dtype`` (returned unchanged when it already has it).
+
+    The gradient is cast back to x's dtype; an integer ``x`` gets none.
+    """
     dtype = backend.standardize_dtype(dtype)
     x = as_tensor(x)
     if x.dtype == dtype:

@@ -160,11 +160,18 @@ def _axes(x, axis, name):
 
 
 def sum(x, axis=None, keepdims=False):
+    """y = Σ x over ``axis`` (None: every axis);  dx = dy broadcast back over the summed axes.
+
+    Example:
+        >>> nerve.ops.sum(nerve.ops.ones((2, 3)), axis=1).numpy()
+        array([3., 3.], dtype=float32)
+    """
     x = as_tensor(x)
     return Sum(_axes(x, axis, "sum"), keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False):
+    """y = (1/n) Σ x over ``axis`` (n elements reduced; integers averaged in ``floatx()``);  dx = dy / n."""
     x = as_tensor(x)
     if not backend.is_float_dtype(x.dtype):
         x = as_tensor(x, backend.floatx())
@@ -172,11 +179,16 @@ def mean(x, axis=None, keepdims=False):
 
 
 def max(x, axis=None, keepdims=False):
+    """y = max of x over ``axis``.
+
+    The gradient is shared equally by the elements that attain the maximum (as PyTorch's amax).
+    """
     x = as_tensor(x)
     return Extremum(_axes(x, axis, "max"), keepdims, largest=True)(x)
 
 
 def min(x, axis=None, keepdims=False):
+    """y = min of x over ``axis``; the gradient is shared equally by the elements attaining it."""
     x = as_tensor(x)
     return Extremum(_axes(x, axis, "min"), keepdims, largest=False)(x)
 
@@ -185,6 +197,7 @@ amax, amin = max, min
 
 
 def var(x, axis=None, keepdims=False):
+    """Population variance over ``axis``: y = (1/n) Σ (x − μ)²;  dx = dy · 2(x − μ)/n."""
     x = as_tensor(x)
     return Var(_axes(x, axis, "var"), keepdims)(x)
 
@@ -196,17 +209,22 @@ def std(x, axis=None, keepdims=False):
 
 
 def logsumexp(x, axis=None, keepdims=False):
+    """y = log Σ eˣ over ``axis``, computed as m + log Σ e^(x − m) with m = max x (no overflow);
+    dx = dy · softmax(x).
+    """
     x = as_tensor(x)
     return LogSumExp(_axes(x, axis, "logsumexp"), keepdims)(x)
 
 
 def argmax(x, axis=None, keepdims=False):
+    """The index of the largest element along ``axis`` (the first one on ties); integer, no gradient."""
     x = as_tensor(x)
     xp = backend.array_module(x.data)
     return Tensor._wrap(xp.argmax(x.data, axis=axis, keepdims=keepdims))
 
 
 def argmin(x, axis=None, keepdims=False):
+    """The index of the smallest element along ``axis`` (the first one on ties); integer, no gradient."""
     x = as_tensor(x)
     xp = backend.array_module(x.data)
     return Tensor._wrap(xp.argmin(x.data, axis=axis, keepdims=keepdims))

@@ -182,6 +182,10 @@ class ScatterAdd(Function):
 # ---- the public functions (keras.ops names) -------------------------------------------
 
 def reshape(x, newshape):
+    """``x`` with shape ``newshape`` (one size may be −1): the same elements in row-major order.
+
+    The gradient is reshaped back.
+    """
     x = as_tensor(x)
     newshape = (newshape,) if isinstance(newshape, int) else tuple(newshape)
     known = 1
@@ -193,6 +197,7 @@ def reshape(x, newshape):
 
 
 def transpose(x, axes=None):
+    """``x`` with its axes permuted (reversed when ``axes`` is None); the gradient is permuted back."""
     x = as_tensor(x)
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(a % x.ndim for a in axes)
     if sorted(axes) != list(range(x.ndim)):
@@ -201,6 +206,7 @@ def transpose(x, axes=None):
 
 
 def swapaxes(x, axis1, axis2):
+    """``x`` with axes ``axis1`` and ``axis2`` exchanged."""
     x = as_tensor(x)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -208,6 +214,7 @@ def swapaxes(x, axis1, axis2):
 
 
 def moveaxis(x, source, destination):
+    """``x`` with axis ``source`` moved to position ``destination``, the others keeping their order."""
     x = as_tensor(x)
     axes = [a for a in range(x.ndim) if a != source % x.ndim]
     axes.insert(destination % x.ndim, source % x.ndim)
@@ -215,6 +222,7 @@ def moveaxis(x, source, destination):
 
 
 def expand_dims(x, axis):
+    """``x`` with a new axis of size 1 inserted at ``axis``."""
     x = as_tensor(x)
     shape = list(x.shape)
     shape.insert(axis if axis >= 0 else x.ndim + 1 + axis, 1)
@@ -222,6 +230,7 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
+    """``x`` without its axes of size 1 (only ``axis`` when given, which must have size 1)."""
     x = as_tensor(x)
     if axis is None:
         axes = [i for i, n in enumerate(x.shape) if n == 1]
@@ -234,14 +243,19 @@ def squeeze(x, axis=None):
 
 
 def flatten(x):
+    """``x`` as a 1-D tensor (all of its elements in row-major order)."""
     return reshape(x, (-1,))
 
 
 def broadcast_to(x, shape):
+    """``x`` broadcast to ``shape`` (NumPy rules);  dx = dy summed over the broadcast axes."""
     return BroadcastTo(tuple(shape))(x)
 
 
 def getitem(x, key):
+    """y = x[key] (ints, slices, None, Ellipsis, integer or boolean arrays);
+    the gradient is added back into zeros of x's shape (repeated indices add up).
+    """
     x = as_tensor(x)
     if isinstance(key, Tensor):
         key = key.data
@@ -253,6 +267,7 @@ def getitem(x, key):
 
 
 def concatenate(xs, axis=0):
+    """The tensors ``xs`` joined along ``axis``; each input gets its slice of the gradient."""
     xs = [as_tensor(x) for x in xs]
     ref = xs[0]
     axis = axis % ref.ndim
@@ -265,6 +280,7 @@ def concatenate(xs, axis=0):
 
 
 def stack(xs, axis=0):
+    """The tensors ``xs`` (same shape) stacked along a new axis ``axis``."""
     xs = [as_tensor(x) for x in xs]
     for x in xs[1:]:
         if x.shape != xs[0].shape:
@@ -292,6 +308,9 @@ def split(x, indices_or_sections, axis=0):
 
 
 def pad(x, pad_width, mode="constant", constant_values=None):
+    """``x`` padded by ``pad_width`` ((before, after) per axis) with ``constant_values``
+    (mode "constant" only); the gradient is the un-padded window of dy.
+    """
     x = as_tensor(x)
     if mode != "constant":
         raise ValueError(f"pad: mode {mode!r} is not supported; nerve pads with a constant")
@@ -304,6 +323,9 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 
 def tile(x, repeats):
+    """``x`` repeated ``repeats`` times along each axis (as ``numpy.tile``);
+    dx = the sum of the copies' gradients.
+    """
     x = as_tensor(x)
     repeats = [repeats] if isinstance(repeats, int) else list(repeats)
     repeats = [1] * (x.ndim - len(repeats)) + repeats
@@ -313,6 +335,9 @@ def tile(x, repeats):
 
 
 def repeat(x, repeats, axis=None):
+    """Each element of ``x`` repeated ``repeats`` times along ``axis`` (flattened when None),
+    as ``numpy.repeat``; dx = the sum over each element's copies.
+    """
     x = as_tensor(x)
     if axis is None:
         x, axis = flatten(x), 0
@@ -320,6 +345,9 @@ def repeat(x, repeats, axis=None):
 
 
 def take(x, indices, axis=None):
+    """The elements of ``x`` at ``indices`` along ``axis`` (of the flattened x when None);
+    the gradient is scatter-added back.
+    """
     x = as_tensor(x)
     indices = as_tensor(indices).data
     if axis is None:
@@ -330,6 +358,10 @@ def take(x, indices, axis=None):
 
 
 def take_along_axis(x, indices, axis=None):
+    """y[..., i, ...] = x[..., indices[..., i, ...], ...] along ``axis``.
+
+    As ``numpy.take_along_axis``; the gradient is scatter-added back.
+    """
     x = as_tensor(x)
     if axis is None:
         x, axis = flatten(x), 0
@@ -345,6 +377,7 @@ scatter_add = scatter
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None):
+    """y[..., c] = 1 where x == c else 0, for c in [0, num_classes) (a new axis at ``axis``); no gradient."""
     x = as_tensor(x)
     xp = backend.array_module(x.data)
     out = (x.data[..., None] == xp.arange(num_classes)).astype(dtype or backend.floatx())
@@ -354,4 +387,5 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
 
 
 def stop_gradient(x):
+    """``x`` itself as a value, cut from the graph: no gradient flows back through it."""
     return as_tensor(x).detach()

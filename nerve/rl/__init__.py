@@ -16,7 +16,7 @@ The vocabulary of reinforcement learning, as the API:
 Example:
     >>> from nerve import rl
     >>> env = rl.make_env("CartPole-v1")
-    >>> agent = rl.DQN(env, seed=0).learn(env, total_steps=50_000)
+    >>> agent = rl.DQN(env, seed=0).learn(env, total_steps=50_000)     # doctest: +SKIP
     >>> rl.evaluate_policy(agent.policy, env, episodes=10, seed=0).mean()    # doctest: +SKIP
 
 ``nerve rl CartPole-v1 --algorithm dqn --seed 0`` does this from a shell and writes a run

@@ -36,8 +36,12 @@ def atomic_write(path, mode="wb", encoding=None):
         the open temporary file.
 
     Example:
-        >>> with atomic_write("weights.bin") as f:
-        ...     f.write(data)
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights.bin"
+        >>> with atomic_write(path) as f:
+        ...     _ = f.write(b"weights")
+        >>> path.read_bytes()
+        b'weights'
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_write: mode must be 'wb' or 'w', received {mode!r}")
