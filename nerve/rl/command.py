@@ -18,7 +18,7 @@ def add_parser(commands):
     p.add_argument("--seed", type=int, default=0, help="seed for weights, actions and environments (default 0)")
     p.add_argument("--steps", type=int, default=None, metavar="N",
                    help="most environment steps to train (default: the environment's recipe, else "
-                        "reinforce 500000, a2c 500000, dqn 100000)")
+                        "reinforce 500000, a2c 500000, dqn 200000)")
     p.add_argument("--eval-interval", type=int, default=10_000, metavar="N",
                    help="environment steps between greedy checks in training (default 10000)")
     p.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/rl_ENV_ALGORITHM_sSEED)")

@@ -25,7 +25,7 @@ from .environment import make_env
 from .reinforce import Reinforce
 
 ALGORITHMS = {"reinforce": Reinforce, "a2c": A2C, "dqn": DQN}
-DEFAULT_STEPS = {"reinforce": 500_000, "a2c": 500_000, "dqn": 100_000}
+DEFAULT_STEPS = {"reinforce": 500_000, "a2c": 500_000, "dqn": 200_000}
 # (environment, algorithm): hyperparameters and step budget where the defaults (tuned on CartPole) do not fit;
 # LunarLander's DQN after the RL Baselines3 Zoo's (wider network, larger batch, slower ε floor)
 RECIPES = {
