@@ -35,8 +35,8 @@ def checksum(arrays):
     """SHA-256 (hex) of ``{name: array}``: names, dtypes, shapes and bytes, in name order."""
     digest = hashlib.sha256()
     for name in sorted(arrays):
-        array = np.ascontiguousarray(arrays[name])
-        digest.update(json.dumps([name, array.dtype.str, list(array.shape)]).encode())
+        array = np.ascontiguousarray(arrays[name])          # (a 0-d array comes back 1-d: hash the original shape)
+        digest.update(json.dumps([name, array.dtype.str, list(np.shape(arrays[name]))]).encode())
         digest.update(array.view(np.uint8).reshape(-1) if array.size else b"")
     return digest.hexdigest()
 
@@ -46,7 +46,7 @@ def to_bytes(arrays, kind="weights"):
     from safetensors.numpy import save
     # safetensors writes an array's memory as it lies: a Fortran-order array (an orthogonal
     # initializer's, a transpose) would come back transposed, so every tensor goes in C order
-    arrays = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    arrays = {name: np.ascontiguousarray(array).reshape(array.shape) for name, array in arrays.items()}
     return save(arrays, metadata={"format": "nerve", "kind": kind, "sha256": checksum(arrays)})
 
 
