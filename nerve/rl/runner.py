@@ -64,7 +64,8 @@ def train_run(env_id, algorithm, seed=0, out=None, steps=None, eval_interval=10_
     hyperparameters = {**recipe, **hyperparameters}
     agent = cls(env, seed=seed, **hyperparameters)
     clock = Stopwatch()
-    state = {"next": eval_interval, "best": -numpy.inf, "weights": None, "checks": [], "solved_at": None}
+    state = {"next": eval_interval, "best": -numpy.inf, "weights": None, "kept": None, "checks": [],
+             "solved_at": None}
 
     def check(agent):
         if agent.steps < state["next"]:
@@ -75,8 +76,9 @@ def train_run(env_id, algorithm, seed=0, out=None, steps=None, eval_interval=10_
         recent = [r for _, r in agent.episode_returns[-100:]]
         log(f"step {agent.steps:>8}  training return {numpy.mean(recent) if recent else 0:7.1f}  "
             f"greedy check {mean:6.1f}  ({clock.seconds:.0f} s)")
-        if mean >= state["best"]:
-            state["best"], state["weights"] = mean, agent.policy.get_weights()
+        if mean >= state["best"]:                # copies: get_weights() shares the live arrays
+            state["best"], state["kept"] = mean, agent.steps
+            state["weights"] = [w.copy() for w in agent.policy.get_weights()]
         if threshold is not None and mean >= threshold:
             selection = evaluate_policy(agent.policy, select_env, eval_episodes, SELECT_SEED).mean()
             log(f"  {eval_episodes}-episode evaluation {selection:.1f} (threshold {threshold:g})")
@@ -89,13 +91,16 @@ def train_run(env_id, algorithm, seed=0, out=None, steps=None, eval_interval=10_
     train_seconds = clock.seconds
     if state["solved_at"] is None and state["weights"] is not None:
         agent.policy.set_weights(state["weights"])          # the best-checked policy
+    else:
+        state["kept"] = agent.steps
     returns = evaluate_policy(agent.policy, make_env(env_id), eval_episodes, FINAL_SEED)
     metrics = {
         "env": env_id, "algorithm": algorithm.lower(), "seed": seed,
         "eval_mean_return": round(float(returns.mean()), 2), "eval_std_return": round(float(returns.std()), 2),
         "eval_episodes": eval_episodes, "eval_seeds": f"{FINAL_SEED}..{FINAL_SEED + eval_episodes - 1}",
         "threshold": threshold, "solved": bool(threshold is not None and returns.mean() >= threshold),
-        "steps_to_solve": state["solved_at"], "train_steps": agent.steps, "train_episodes": len(agent.episode_returns),
+        "steps_to_solve": state["solved_at"], "kept_policy_step": state["kept"], "train_steps": agent.steps,
+        "train_episodes": len(agent.episode_returns),
         "train_seconds": round(train_seconds, 1),
         "hyperparameters": _hyperparameters(cls, hyperparameters),
         "checks": state["checks"],

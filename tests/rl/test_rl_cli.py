@@ -42,3 +42,17 @@ def test_bad_input_is_a_clear_error(argv, status, message, tmp_path, capsys):
         code = exit_.code
     assert code == status
     assert message in capsys.readouterr().err
+
+
+def test_an_unsolved_run_keeps_its_best_checked_policy(tmp_path):
+    from nerve.models import load_model
+    from nerve.rl import evaluate_policy, make_env, train_run
+    from nerve.rl.runner import CHECK_SEED
+    metrics = train_run("CartPole-v1", "a2c", seed=0, out=str(tmp_path), steps=1280, eval_interval=320,
+                        check_episodes=3, eval_episodes=3, threshold=1e9, log=lambda line: None)
+    checks = dict(metrics["checks"])
+    kept = metrics["kept_policy_step"]
+    assert len(checks) >= 3 and checks[kept] == max(checks.values())
+    model = load_model(str(tmp_path / "model.nerve"))
+    replayed = evaluate_policy(model, make_env("CartPole-v1"), 3, CHECK_SEED + kept).mean()
+    assert replayed == checks[kept]          # the saved policy is the one that made the best check
