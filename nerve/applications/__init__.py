@@ -53,9 +53,9 @@ register("gpt", shakespeare_char_gpt, "GPT (nanoGPT) for characters: 4 layers, 4
          "804,096 params (nerve train gpt --dataset tinyshakespeare)", recipe={"iters": 2000, "batch_size": 12, "lr": 1e-3})
 # generative models: nerve.applications.generative_run trains them
 register("dcgan", DCGAN, "DCGAN (Radford et al. 2016) for 28x28 digits, z 64, width 32: 283,362 params",
-         recipe={"epochs": 4, "batch_size": 64, "lr": 2e-4})
+         recipe={"epochs": 3, "batch_size": 64, "lr": 2e-4})
 register("cgan", ConditionalGAN, "label-conditioned DCGAN (Mirza & Osindero 2014), z 64, width 32: 319,842 params",
-         recipe={"epochs": 4, "batch_size": 64, "lr": 2e-4})
+         recipe={"epochs": 3, "batch_size": 64, "lr": 2e-4})
 register("vae", VariationalAutoencoder, "dense variational autoencoder (Kingma & Welling 2014), z 16: "
          "1,079,600 params", recipe={"epochs": 10, "batch_size": 128, "lr": 1e-3})
 register("autoencoder", ConvAutoencoder, "convolutional autoencoder, code 32: 120,769 params; "
