@@ -19,7 +19,7 @@ import numpy
 from ..utils.file_utils import atomic_write
 from ..vision import average_precision, box_iou
 
-RECIPE = {"epochs": 2, "images_per_batch": 4, "rois_per_image": 32, "lr": 1e-3, "train_scenes": 3000,
+RECIPE = {"epochs": 3, "images_per_batch": 4, "rois_per_image": 32, "lr": 1e-3, "train_scenes": 6000,
           "test_scenes": 500}
 
 

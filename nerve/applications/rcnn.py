@@ -180,7 +180,7 @@ def detection_loss(logits, deltas, classes, targets, box_weight=1.0):
 # ---- detection ------------------------------------------------------------------------------------
 
 def postprocess(proposals, logits, deltas, height, width, score_threshold=0.05, nms_iou=0.3,
-                max_detections=10, pre_nms=1000):
+                max_detections=10, pre_nms=300):
     """One image's detections from its regions' outputs.
 
     For each proposal and digit class: probability = softmax(logits)[1 + d], box =
