@@ -76,6 +76,6 @@ from .rcnn import RCNN, rcnn_classifier  # noqa: E402
 from .fast_rcnn import FastRCNN, fast_rcnn_backbone  # noqa: E402
 register("rcnn", rcnn_classifier, "R-CNN (Girshick et al. 2014) for digit scenes: dense ink-filtered proposals, "
          "each warped to 24x24 and classified (11 classes) + box regression: 324,915 params",
-         recipe={"epochs": 2, "batch_size": 4, "lr": 1e-3})
+         recipe={"epochs": 3, "batch_size": 4, "lr": 1e-3})
 register("fast_rcnn", fast_rcnn_backbone, "Fast R-CNN (Girshick 2015) for digit scenes: shared stride-4 convolutions, "
-         "RoIAlign 6x6, the same head as rcnn: 324,915 params", recipe={"epochs": 2, "batch_size": 4, "lr": 1e-3})
+         "RoIAlign 6x6, the same head as rcnn: 324,915 params", recipe={"epochs": 3, "batch_size": 4, "lr": 1e-3})
