@@ -125,7 +125,7 @@ def decode_zip(path: Path):
         ImportError: Pillow, needed to decode JPEG, is not installed.
     """
     try:
-        from PIL import Image
+        from PIL import Image  # noqa: F401  (checked here, for the message below; used by decode_image)
     except ImportError as exc:
         raise ImportError(
             "nerve.datasets.cifar10: decoding the mirror's JPEG copy of CIFAR-10 needs Pillow "

@@ -16,17 +16,22 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import event, given
-from hypothesis import strategies as st
 
-import nerve
-from nerve import layers
-from nerve.datasets import _cifar_batch, _cifar_jpeg, _idx
-from nerve.datasets._fetch import DatasetError
-from nerve.saving import DeserializationError, ModelFileError
+pytest.importorskip("hypothesis")           # in the test extra; a bare environment skips the fuzzers
 
-from fuzzing import (apply_byte_edits, apply_json_edits, byte_edits, dumps, fuzz_settings, json_edits,
-                     member_edits, mutate_archive, mutate_safetensors)
+from hypothesis import event, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import nerve  # noqa: E402
+from nerve import layers  # noqa: E402
+from nerve.datasets import _cifar_batch, _cifar_jpeg, _idx  # noqa: E402
+from nerve.datasets._fetch import DatasetError  # noqa: E402
+from nerve.saving import DeserializationError, ModelFileError  # noqa: E402
+
+from fuzzing import (  # noqa: E402
+    apply_byte_edits, apply_json_edits, byte_edits, dumps, fuzz_settings, json_edits, member_edits, mutate_archive,
+    mutate_safetensors,
+)
 
 
 def _model():
