@@ -20,7 +20,7 @@ from ..utils.file_utils import atomic_write
 from ..vision import average_precision, box_iou
 
 RECIPE = {"epochs": 3, "images_per_batch": 4, "rois_per_image": 32, "lr": 1e-3, "train_scenes": 6000,
-          "test_scenes": 500}
+          "test_scenes": 500, "negative_iou": 0.5}
 
 
 def build(model):
@@ -29,7 +29,8 @@ def build(model):
     return {"rcnn": RCNN, "fast_rcnn": FastRCNN}[model]()
 
 
-def train(detector, scenes, epochs, images_per_batch=4, rois_per_image=32, lr=1e-3, seed=0, log_every=100):
+def train(detector, scenes, epochs, images_per_batch=4, rois_per_image=32, lr=1e-3, seed=0, negative_iou=0.3,
+          log_every=100):
     """Train ``detector`` on ``scenes`` (a mnist_scenes.Scenes); returns the mean loss of each epoch."""
     from .. import optimizers
     rng = numpy.random.default_rng(seed)
@@ -47,7 +48,8 @@ def train(detector, scenes, epochs, images_per_batch=4, rois_per_image=32, lr=1e
             chosen = order[start:start + images_per_batch]
             images = scenes.images[chosen].astype(numpy.float32) / 255.0
             loss = detector.train_step(images, [truth[i][0] for i in chosen], [truth[i][1] for i in chosen],
-                                       [proposals[i] for i in chosen], optimizer, rng, rois_per_image)
+                                       [proposals[i] for i in chosen], optimizer, rng, rois_per_image,
+                                       negative_iou=negative_iou)
             epoch_losses.append(loss)
             step += 1
             if log_every and step % log_every == 0:
@@ -105,7 +107,8 @@ def train_from_cli(args, parser):
           f"{epochs} epochs, {images_per_batch} scenes x {RECIPE['rois_per_image']} regions a step, "
           f"adam lr={lr:g} (cosine)", flush=True)
     started = time.perf_counter()
-    losses = train(detector, train_scenes, epochs, images_per_batch, RECIPE["rois_per_image"], lr, seed)
+    losses = train(detector, train_scenes, epochs, images_per_batch, RECIPE["rois_per_image"], lr, seed,
+                   RECIPE["negative_iou"])
     train_seconds = time.perf_counter() - started
     scores = evaluate(detector, test_scenes)
     test_proposals = scores["proposals"]
@@ -118,6 +121,7 @@ def train_from_cli(args, parser):
         "proposal_seconds_per_scene": round(scores["proposal_seconds"] / len(test_scenes.images), 4),
         "proposal_recall_50": round(proposal_recall(test_proposals, test_scenes), 4),
         "epochs": epochs, "images_per_batch": images_per_batch, "rois_per_image": RECIPE["rois_per_image"],
+        "negative_iou": RECIPE["negative_iou"],
         "learning_rate": lr, "seed": seed, "train_scenes": len(train_scenes.images),
         "train_seconds": round(train_seconds, 1), "params": detector.count_params(),
         "epoch_losses": [round(v, 4) for v in losses],

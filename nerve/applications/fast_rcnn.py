@@ -20,7 +20,10 @@ one per output pixel. With 2x2 samples per bin, nerve's ``roi_align`` gathers a 
 channels, 2 cores shared), so four times the samples cost 36 times the time there.
 """
 
+import numpy
+
 from .. import layers, ops
+from ..autodiff import no_grad
 from ..models import Model
 from .rcnn import NUM_CLASSES, RegionDetector, conv_features, region_head
 
@@ -66,8 +69,6 @@ class FastRCNN(RegionDetector):
 
     def batch_outputs(self, images, boxes, indices, max_regions):
         """As the base's, but the backbone runs once for all of the batch's regions (its point)."""
-        import numpy
-        from ..autodiff import no_grad
         logits, deltas = [], []
         with no_grad():
             features = self.backbone(images, training=False)

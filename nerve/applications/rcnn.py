@@ -13,9 +13,11 @@ semantic segmentation", CVPR 2014, as nerve builds it for 64x64 digit scenes:
    R-CNN trained SVMs on the CNN features and a separate ridge regressor; like its successors,
    nerve trains the softmax classifier and the regressor jointly with one loss.
 4. **Training** (:func:`sample_rois`): a proposal whose best IoU with a true box is ≥ 0.5 is a
-   positive (class = that box's digit, regression target = that box); one below 0.3 is background;
-   those between are not used. The true boxes are added to the pool (as R-CNN's fine-tuning did),
-   and each minibatch is 25% positives. The loss of a minibatch of R regions, P of them positive:
+   positive (class = that box's digit, regression target = that box); one below ``negative_iou``
+   is background; those between are not used. ``negative_iou`` = 0.3 is R-CNN's SVM rule; its
+   fine-tuning (and nerve's recipe, detection_run) takes everything below 0.5 as background, so
+   that windows on part of a digit learn to score low. The true boxes are added to the pool (as
+   R-CNN's fine-tuning did), and each minibatch is 25% positives. The loss of a minibatch of R regions, P of them positive:
 
        L = (1/R) Σ_r CE(p_r, c_r)  +  λ (1/P) Σ_{r positive} Σ_{i∈x,y,w,h} smoothL1(t̂_{r,c_r,i} − w_i t_{r,i})
 
@@ -236,11 +238,12 @@ class RegionDetector:
         return propose(image, **self.proposal_options)
 
     def train_step(self, images, true_boxes, true_labels, proposals, optimizer, rng, rois_per_image=32,
-                   positive_fraction=0.25):
+                   positive_fraction=0.25, negative_iou=0.3):
         """One step on a few images: sample regions, forward both heads, one optimizer update.
 
         Args:
             images: (N, H, W, C) float32 in [0, 1]. true_boxes, true_labels, proposals: one entry per image.
+            negative_iou: regions overlapping every true box by less are background (see :func:`sample_rois`).
 
         Returns:
             the loss (a float).
@@ -249,7 +252,8 @@ class RegionDetector:
         boxes, indices, classes, targets = [], [], [], []
         for i in range(len(images)):
             check_scene(true_boxes[i], true_labels[i], height, width, f"{self.name}.train_step")
-            b, c, t = sample_rois(proposals[i], true_boxes[i], true_labels[i], rois_per_image, positive_fraction, rng)
+            b, c, t = sample_rois(proposals[i], true_boxes[i], true_labels[i], rois_per_image, positive_fraction, rng,
+                                  negative_iou=negative_iou)
             boxes.append(b)
             indices.append(numpy.full(len(b), i))
             classes.append(c)
@@ -273,6 +277,9 @@ class RegionDetector:
         if images.ndim != 4:
             raise ValueError(f"{self.name}.detect: images must be (batch, height, width, channels), received "
                              f"shape {images.shape}")
+        if images.dtype != numpy.uint8:
+            raise TypeError(f"{self.name}.detect: images must be uint8 (0-255, as mnist_scenes gives them), "
+                            f"received {images.dtype}")
         if proposals is None:
             proposals = [self.proposals(image) for image in images]
         if len(proposals) != len(images):

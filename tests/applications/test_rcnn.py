@@ -168,6 +168,8 @@ def test_bad_scenes_are_refused():
                             optimizers.Adam(), np.random.default_rng(0))
     with pytest.raises(ValueError, match="images must be"):
         detector.detect(np.zeros((32, 32)))
+    with pytest.raises(TypeError, match="uint8"):
+        detector.detect(np.zeros((1, 32, 32, 1), np.float32))
 
 
 def test_load_refuses_a_foreign_or_hostile_settings_file(tmp_path):
