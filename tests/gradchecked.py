@@ -84,6 +84,8 @@ GRADCHECKED = {
     "nerve.ops.normalization.AffineNormalize":
         "tests/ops/test_normalization_ops.py::test_batch_normalization_gradients",
     "nerve.ops.normalization.Normalize": "tests/ops/test_normalization_ops.py::test_layer_norm_gradients",
+    "nerve.ops.normalization_compiled.CompiledNormalize":
+        "tests/ops/test_normalization_ops.py::test_fused_batch_norm_gradients",
     "nerve.ops.norms.EuclideanNorm":
         "tests/ops/test_linalg_ops.py::test_matrix_norms_match_numpy_and_gradcheck",
     "nerve.ops.pooling.AveragePool": "tests/ops/test_pooling.py::test_average_pool_gradcheck",

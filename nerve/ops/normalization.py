@@ -18,15 +18,17 @@ Everything stays in the input's dtype. In NumPy the forward makes two full-size
 arrays (x − μ, kept for backward, and y) in five passes over the data, the
 backward of batch norm one more (gx) in six. On the CPU with numba, batch norm
 with the channels last and layer norm over the last axes run compiled
-(:mod:`normalization_numba`: two passes each way for batch norm, one for layer
-norm, keeping only x and per-channel vectors); ``NERVE_NUMBA=0`` turns that off.
+(:class:`CompiledNormalize` in :mod:`normalization_compiled` over the kernels of
+:mod:`normalization_numba`: two passes each way for batch norm, one for layer norm,
+keeping only x and per-channel vectors); ``NERVE_NUMBA=0`` turns that off.
 """
 
+import math
 
 from .. import backend
 from ..autodiff import Function
 from ..tensor import Tensor, as_float_tensor, as_tensor
-from . import compiled
+from .normalization_compiled import CompiledNormalize, compiled_layout
 from .reduction import mean as _mean
 from .reduction import normalize_axis
 from .reduction import var as _var
@@ -49,13 +51,6 @@ def _sum_of_products(a, b, axes):
     return out.reshape([1 if i in axes else n for i, n in enumerate(a.shape)])
 
 
-def _count(shape, axes):
-    n = 1
-    for a in axes:
-        n *= shape[a]
-    return n
-
-
 class Normalize(Function):
     """x̂ = (x − μ)/√(σ² + ε) with μ, σ² over ``stat_axes``; y = γ·x̂ + β (see the module docstring).
 
@@ -76,10 +71,7 @@ class Normalize(Function):
     def forward(self, x, *params):
         xp = backend.array_module(x)
         S = self.stat_axes
-        self.n = _count(x.shape, S)
-        self.layout = self._compiled_layout(x, params)
-        if self.layout:
-            return self._forward_compiled(x, params)
+        self.n = math.prod(x.shape[a] for a in S)
         self.mean = x.mean(axis=S, keepdims=True)
         self.centered = x - self.mean                     # x − μ, kept for backward (x̂ = (x − μ)·rstd)
         self.variance = _sum_of_products(self.centered, self.centered, S) / x.dtype.type(self.n)
@@ -93,8 +85,6 @@ class Normalize(Function):
         return y
 
     def backward(self, gy):
-        if self.layout:
-            return self._backward_compiled(gy)
         S, P, n = self.stat_axes, self.param_axes, self.n
         centered, rstd, scale = self.centered, self.rstd, self.scale
         needs = self.needs_grad
@@ -132,66 +122,10 @@ class Normalize(Function):
         return tuple(g if g is None or i == 0 else g.reshape(self.shapes[i - 1])
                      for i, g in enumerate(grads))
 
-    # ---- the compiled CPU path (normalization_numba) ------------------------------------
-    def _compiled_layout(self, x, params):
-        """"columns" (statistics over leading axes, γ and β over the trailing ones: batch norm,
-        channels last), "rows" (statistics and γ, β over trailing axes: layer norm), or None."""
-        if (not isinstance(x, backend.ndarray) or x.dtype.char not in ("f", "d")
-                or not x.flags.c_contiguous or not x.size or any(p.dtype != x.dtype for p in params)):
-            return None
-        lead = len(self.param_axes)     # γ, β must be broadcast along the leading axes only
-        if self.param_axes != tuple(range(lead)) or self.param_shape[lead:] != x.shape[lead:]:
-            return None
-        if compiled.kernels("normalization_numba") is None:
-            return None
-        if self.stat_axes == tuple(range(lead)):
-            return "columns"
-        return "rows" if self.stat_axes == tuple(range(lead, x.ndim)) else None
-
-    def _forward_compiled(self, x, params):
-        xp, kernels = backend.array_module(x), compiled.kernels("normalization_numba")
-        lead = len(self.param_axes)
-        rows, cols = _count(x.shape, range(lead)), _count(x.shape, range(lead, x.ndim))
-        self.x = x.reshape(rows, cols)
-        self.shapes = [p.shape for p in params]
-        self.scale = params[0].reshape(cols) if self.has_scale else xp.ones(cols, x.dtype)
-        offset = params[-1].reshape(cols) if self.has_offset else xp.zeros(cols, x.dtype)
-        y = xp.empty(x.shape, x.dtype)        # allocated in x's shape (no view): the kernel fills y2
-        y2 = y.reshape(rows, cols)
-        stats = cols if self.layout == "columns" else rows
-        self.mean, self.variance, self.rstd = (xp.empty(stats, x.dtype) for _ in range(3))
-        if self.layout == "columns":
-            kernels.columns_forward(self.x, self.scale, offset, self.epsilon, y2, self.mean, self.variance,
-                                    self.rstd, xp.empty((2, cols), x.dtype))
-        else:
-            kernels.rows_forward(self.x, self.scale, offset, self.epsilon, y2, self.mean, self.variance, self.rstd)
-        kept = [1 if i in self.stat_axes else n for i, n in enumerate(x.shape)]
-        self.mean, self.variance = self.mean.reshape(kept), self.variance.reshape(kept)
-        return y
-
-    def _backward_compiled(self, gy):
-        xp, kernels = backend.array_module(gy), compiled.kernels("normalization_numba")
-        x = self.x
-        g = xp.ascontiguousarray(gy).reshape(x.shape)
-        gx = xp.empty(gy.shape, x.dtype)      # not a view, so autodiff needs no copy of it
-        gx2 = gx.reshape(x.shape)
-        dscale, doffset = xp.empty(x.shape[1], x.dtype), xp.empty(x.shape[1], x.dtype)
-        mean, rstd = self.mean.reshape(-1), self.rstd
-        if self.layout == "columns":
-            scratch = xp.empty((3, x.shape[1]), x.dtype)
-            kernels.columns_backward(g, x, mean, rstd, self.scale, gx2, dscale, doffset, scratch)
-        else:
-            kernels.rows_backward(g, x, mean, rstd, self.scale, gx2, dscale, doffset)
-        grads = [gx]
-        if self.has_scale:
-            grads.append(dscale.reshape(self.shapes[0]))
-        if self.has_offset:
-            grads.append(doffset.reshape(self.shapes[-1]))
-        return tuple(grads)
-
 
 def _normalize(op_name, x, stat_axes, param_axes, scale, offset, epsilon):
-    """Run :class:`Normalize`, checking that γ and β have one entry per position of ``param_axes``."""
+    """Run :class:`Normalize` (or, where it applies, :class:`CompiledNormalize`), checking that γ and β
+    have one entry per position of ``param_axes``."""
     param_shape = [n if i in param_axes else 1 for i, n in enumerate(x.shape)]
     expected = tuple(x.shape[a] for a in param_axes)
     params = []
@@ -199,13 +133,17 @@ def _normalize(op_name, x, stat_axes, param_axes, scale, offset, epsilon):
         if p is None:
             continue
         p = as_tensor(p)
-        if p.size != _count(x.shape, param_axes):
+        if p.size != math.prod(x.shape[a] for a in param_axes):
             raise ValueError(
                 f"{op_name}: {name} must have shape {expected} (one value per normalized "
                 f"channel of the input of shape {x.shape}), received shape {p.shape}"
             )
         params.append(p)
-    fn = Normalize(stat_axes, param_shape, epsilon, scale is not None, offset is not None)
+    layout = compiled_layout(x.data, [p.data for p in params], stat_axes, param_shape)
+    if layout:
+        fn = CompiledNormalize(layout, stat_axes, param_shape, epsilon, scale is not None, offset is not None)
+    else:
+        fn = Normalize(stat_axes, param_shape, epsilon, scale is not None, offset is not None)
     return fn(x, *params), fn
 
 
@@ -379,7 +317,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     x = as_float_tensor(x)
     axes = normalize_axis(axis, x.ndim, "batch_normalization")
     param_shape = [n if i in axes else 1 for i, n in enumerate(x.shape)]
-    size = _count(x.shape, axes)
+    size = math.prod(x.shape[a] for a in axes)
     inputs = []
     for name, p in (("mean", mean), ("variance", variance), ("scale", scale), ("offset", offset)):
         if p is None:
