@@ -110,6 +110,18 @@ def attacks(marker):
     return found
 
 
+def _write_keras(path, base, config, compile_config):
+    """The attack as a Keras 3 ``.keras`` archive: ``base``'s members with config.json replaced."""
+    with zipfile.ZipFile(base) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["config.json"] = json.dumps(dict(config, compile_config=compile_config)).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+
+
 def _write_model(path, config, compile_config):
     config = dict(config, compile_config=compile_config)
     weights = {}
@@ -131,14 +143,20 @@ CHILD = textwrap.dedent("""
     cases, marker = json.load(open(sys.argv[1])), sys.argv[2]
     # warm up: a legitimate load imports whatever nerve needs, so later imports are the attacks'
     nerve.models.load_model(cases["__good__"]["path"])
+    if cases["__good__"].get("keras_path"):
+        nerve.models.load_model(cases["__good__"]["keras_path"])
     results = {}
     for name, case in cases.items():
-        for entry in ("load_model", "load_model unsafe", "model_from_json", "layers.deserialize"):
+        for entry in ("load_model", "load_model unsafe", "load_model .keras", "model_from_json", "layers.deserialize"):
             if not entry.startswith("load_model") and case["compile"] is not None:
                 continue                  # the compile config lives in the model file only
+            if entry == "load_model .keras" and not case.get("keras_path"):
+                continue                  # no h5py: nerve cannot read Keras archives here
             before = set(sys.modules)
             try:
-                if entry.startswith("load_model"):
+                if entry == "load_model .keras":
+                    model = nerve.models.load_model(case["keras_path"])
+                elif entry.startswith("load_model"):
                     model = nerve.models.load_model(case["path"], safe_mode=entry == "load_model")
                 elif entry == "model_from_json":
                     model = nerve.models.model_from_json(json.dumps(case["config"]))
@@ -171,10 +189,21 @@ def attack_results(tmp_path_factory):
     good = folder / "good.nerve"
     _write_model(good, _config(), None)
     cases["__good__"] = {"path": str(good), "config": _config(), "compile": None}
+    keras_base = None
+    try:
+        import h5py  # noqa: F401
+        keras_base = folder / "base.keras"
+        _base_model().save(keras_base)
+        cases["__good__"]["keras_path"] = str(keras_base)
+    except ImportError:
+        pass
     for i, (name, (config, compile_config)) in enumerate(attacks(marker).items()):
         path = folder / f"attack_{i}.nerve"
         _write_model(path, config, compile_config)
         cases[name] = {"path": str(path), "config": config, "compile": compile_config}
+        if keras_base is not None:
+            _write_keras(folder / f"attack_{i}.keras", keras_base, config, compile_config)
+            cases[name]["keras_path"] = str(folder / f"attack_{i}.keras")
     (folder / "cases.json").write_text(json.dumps(cases))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-c", CHILD, str(folder / "cases.json"), marker],
@@ -183,7 +212,7 @@ def attack_results(tmp_path_factory):
     results = json.loads(done.stdout.strip().splitlines()[-1])
     if os.environ.get("NERVE_SHOW_ATTACKS"):
         for name, result in results.items():
-            print(f"{name}: {result['outcome'][:160]}")
+            print(f"{name}: {result.get('outcome', result)!s:.160}")
     return results, marker
 
 
@@ -211,6 +240,8 @@ def test_attack_is_refused_and_nothing_runs_or_is_imported(attack_results, name)
         assert result["outcome"].startswith(("nerve.", "builtins.ValueError", "builtins.TypeError")), result
         if entry.startswith("load_model"):
             assert "attack_" in result["outcome"], f"the error does not name the file: {result['outcome']}"
+    if any(k.endswith(" | load_model .keras") for k in results):
+        assert "load_model .keras" in entries, f"{name}: not tried through the .keras reader"
     assert not os.path.exists(marker)
 
 
