@@ -1,7 +1,7 @@
 """GPT training step: nerve against the same model and step written in PyTorch, side by side.
 
     python benchmarks/gpt.py [--threads 1] [--rounds 5] [--iters 40]     time one iteration
-    python benchmarks/gpt.py --train torch                               PyTorch's 2,000-iteration recipe
+    python benchmarks/gpt.py --train torch [--seed 1337]                 PyTorch's 2,000-iteration recipe
     python benchmarks/gpt.py --generate                                  tokens/s with and without the KV cache
     python benchmarks/gpt.py --attention                                 the fused attention op against a chain of ops
     python benchmarks/gpt.py --same-step                                 both sides' losses and weights over 20 steps
@@ -30,6 +30,7 @@ def parse():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--iters", type=int, default=40, help="iterations per side per round")
     p.add_argument("--train", choices=("torch",), default=None, help="run the whole recipe in PyTorch")
+    p.add_argument("--seed", type=int, default=1337, help="--train: the seed of the weights and batches, as nerve's")
     p.add_argument("--generate", action="store_true", help="measure generation tokens/s (nerve)")
     p.add_argument("--attention", action="store_true", help="fused attention op against the same chain of small ops")
     p.add_argument("--same-step", action="store_true", help="check that both sides take the same steps")
@@ -149,7 +150,7 @@ def torch_val_loss(torch, model, val_ids, batches=200, seed=1337):
 def setup():
     import torch
     torch.set_num_threads(ARGS.threads)
-    nerve.utils.set_random_seed(1337)
+    nerve.utils.set_random_seed(ARGS.seed)
     train_ids, val_ids, tokenizer = gpt_training.encode_corpus("tinyshakespeare")
     model = GPT(tokenizer.vocabulary_size, tokenizer=tokenizer, **CONFIG)
     model.compile(optimizer=gpt_training.nanogpt_optimizer(model, ITERS),
@@ -209,7 +210,7 @@ def same_step(steps=20):
 def train_torch():
     torch, _, reference, train_ids, val_ids = setup()
     step = torch_step_fn(torch, reference)
-    rng = numpy.random.default_rng(1337)
+    rng = numpy.random.default_rng(ARGS.seed)
     started = time.perf_counter()
     for it in range(ITERS + 1):
         if it % 250 == 0 or it == ITERS:

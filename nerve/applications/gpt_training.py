@@ -59,7 +59,12 @@ def estimate_loss(model, data, batches=200, batch_size=12, seed=1337):
 
 def nanogpt_optimizer(model, iters, lr=1e-3, min_lr=1e-4, warmup=100, weight_decay=0.1, beta2=0.99,
                       grad_clip=1.0):
-    """AdamW with nanoGPT's schedule, decay on matrices only, and global-norm clipping (see module doc)."""
+    """AdamW with nanoGPT's schedule, decay on matrices only, and global-norm clipping (see module doc).
+
+    The model is built first if it is not (its weights must exist to be told apart by rank).
+    """
+    if not model.trainable_weights:
+        model.build_from_config(model.get_build_config())
     schedule = optimizers.schedules.CosineDecay(0.0, decay_steps=max(iters - warmup, 1), alpha=min_lr / lr,
                                                 warmup_target=lr, warmup_steps=warmup)
     optimizer = optimizers.AdamW(learning_rate=schedule, weight_decay=weight_decay, beta_1=0.9, beta_2=beta2,

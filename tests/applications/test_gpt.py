@@ -184,3 +184,12 @@ def test_command_line_generate_bad_prompt_is_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["generate", str(tmp_path / "m.nerve"), "--prompt", "xyz", "--tokens", "3"])
     assert exit_info.value.code == 2 and "characters 'xyz' are not in the vocabulary" in capsys.readouterr().err
+
+
+def test_nanogpt_optimizer_decays_matrices_only_even_before_the_model_is_built():
+    """A model not yet called has no weights; the exclusion must still find every LayerNorm scale."""
+    m = GPT(**SMALL)
+    optimizer = gpt_training.nanogpt_optimizer(m, iters=10)
+    excluded = [w for w in m.trainable_weights if id(w) in optimizer._exclude_ids]
+    assert excluded and {w.ndim for w in excluded} == {1} and all(w.path.endswith("gamma") for w in excluded)
+    assert len(excluded) == 2 * SMALL["n_layer"] + 1
