@@ -172,7 +172,9 @@ class Lambda(Layer):
         if "<lambda>" in qualname or "<locals>" in qualname or not hasattr(fn, "__module__"):
             function = {"class_name": "lambda", "config": qualname or repr(fn)}
         else:
-            function = {"class_name": "function", "module": fn.__module__, "config": qualname}
+            from ..saving.object_registry import get_registered_name
+            function = {"class_name": "function", "module": fn.__module__, "config": qualname,
+                        "registered_name": get_registered_name(fn)}
         output_shape = self._output_shape
         if callable(output_shape):
             output_shape = None

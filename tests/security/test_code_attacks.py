@@ -269,3 +269,19 @@ def test_unsafe_mode_from_the_caller_admits_a_lambda_of_a_registered_function():
         nerve.saving.deserialize_keras_object(config)
     layer = nerve.saving.deserialize_keras_object(config, safe_mode=False)
     np.testing.assert_allclose(layer(np.ones((1, 4), "float32")).numpy(), 3 * np.ones((1, 4)))
+
+
+@nerve.saving.register_keras_serializable(package="SecurityTests")
+def halve(x):
+    return x * 0.5
+
+
+def test_a_saved_lambda_loads_only_with_the_callers_safe_mode_false(tmp_path):
+    inputs = nerve.Input((4,))
+    model = nerve.Model(inputs, layers.Lambda(halve)(inputs))
+    model.save(tmp_path / "lambda.nerve")
+    with pytest.raises(ValueError, match="refusing to deserialize Lambda"):
+        nerve.models.load_model(tmp_path / "lambda.nerve")
+    loaded = nerve.models.load_model(tmp_path / "lambda.nerve", safe_mode=False)
+    assert loaded.layers[-1].function is halve                 # found by its registered name
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 4), "float32"), verbose=0), 0.5)
