@@ -110,6 +110,37 @@ def attacks(marker):
     return found
 
 
+FILE_ATTACKS = ("zip bomb: a 256 MB config.json deflated to 256 KB", "units=10**11 in a 2 KB config",
+                "path-traversal member name", "a second config.json holding a Lambda")
+
+
+def _write_file_attacks(folder, marker):
+    """name -> path of the resource attacks (read by load_model only)."""
+    good = folder / "good.nerve"
+    with zipfile.ZipFile(good) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    paths = {name: folder / f"file_attack_{i}.nerve" for i, name in enumerate(FILE_ATTACKS)}
+    with zipfile.ZipFile(paths[FILE_ATTACKS[0]], "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            if name != "config.json":
+                archive.writestr(name, data)
+        with archive.open("config.json", "w", force_zip64=True) as stream:   # streamed: no 256 MB here
+            for _ in range(256):
+                stream.write(b" " * (1 << 20))
+    config = _config()
+    _dense(config).update(units=10 ** 11)
+    _write_model(paths[FILE_ATTACKS[1]], config, None)
+    for path, extra in ((paths[FILE_ATTACKS[2]], ("../../evil.py", b"import os")),
+                        (paths[FILE_ATTACKS[3]], ("config.json", json.dumps(attacks(marker)["top-level Lambda"][0])))):
+        with zipfile.ZipFile(path, "w") as archive:
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")          # zipfile warns about the duplicate name
+                for name, data in list(members.items()) + [extra]:
+                    archive.writestr(name, data)
+    return paths
+
+
 def _write_keras(path, base, config, compile_config):
     """The attack as a Keras 3 ``.keras`` archive: ``base``'s members with config.json replaced."""
     with zipfile.ZipFile(base) as archive:
@@ -152,6 +183,8 @@ CHILD = textwrap.dedent("""
                 continue                  # the compile config lives in the model file only
             if entry == "load_model .keras" and not case.get("keras_path"):
                 continue                  # no h5py: nerve cannot read Keras archives here
+            if case.get("file_only") and entry != "load_model":
+                continue                  # an attack on the archive itself
             before = set(sys.modules)
             try:
                 if entry == "load_model .keras":
@@ -204,6 +237,8 @@ def attack_results(tmp_path_factory):
         if keras_base is not None:
             _write_keras(folder / f"attack_{i}.keras", keras_base, config, compile_config)
             cases[name]["keras_path"] = str(folder / f"attack_{i}.keras")
+    for name, path in _write_file_attacks(folder, marker).items():
+        cases[name] = {"path": str(path), "config": None, "compile": None, "file_only": True}
     (folder / "cases.json").write_text(json.dumps(cases))
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-c", CHILD, str(folder / "cases.json"), marker],
@@ -224,7 +259,7 @@ def test_the_good_file_loads(attack_results):
     assert results["__good__ | layers.deserialize"]["outcome"] == "loaded"
 
 
-@pytest.mark.parametrize("name", list(attacks("/nonexistent")))
+@pytest.mark.parametrize("name", list(attacks("/nonexistent")) + list(FILE_ATTACKS))
 def test_attack_is_refused_and_nothing_runs_or_is_imported(attack_results, name):
     results, marker = attack_results
     entries = {k.split(" | ")[1]: v for k, v in results.items() if k.split(" | ")[0] == name}
@@ -240,7 +275,7 @@ def test_attack_is_refused_and_nothing_runs_or_is_imported(attack_results, name)
         assert result["outcome"].startswith(("nerve.", "builtins.ValueError", "builtins.TypeError")), result
         if entry.startswith("load_model"):
             assert "attack_" in result["outcome"], f"the error does not name the file: {result['outcome']}"
-    if any(k.endswith(" | load_model .keras") for k in results):
+    if any(k.endswith(" | load_model .keras") for k in results) and name not in FILE_ATTACKS:
         assert "load_model .keras" in entries, f"{name}: not tried through the .keras reader"
     assert not os.path.exists(marker)
 
