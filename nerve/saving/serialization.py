@@ -1,12 +1,13 @@
 """Objects to JSON and back, as Keras 3 serializes them, without ever running code from a file.
 
 An object becomes ``{"module", "class_name", "config", "registered_name"}`` (plus a layer's
-``build_config``); Python values stay themselves. Reading goes the other way through lookups
-only: a class is found by name in nerve's own registries (every Layer subclass, the classes of
-``nerve.losses``, ``optimizers``, ``metrics``...), in the objects registered with
-:func:`register_keras_serializable`, or in ``custom_objects``, and is built with its
-``from_config``. Nothing is imported by a name read from a file outside the ``nerve`` package,
-nothing is unpickled, and a ``Lambda`` layer's Python code is refused.
+``build_config``); Python values stay themselves. Reading goes the other way through
+:func:`deserialize_keras_object`, the entry point of the gate in
+:mod:`nerve.saving.object_registry`: a class or function is found by name in allow-lists only
+(nerve's own classes and functions, the objects registered with
+:func:`register_keras_serializable`, ``custom_objects``) and built with its ``from_config``.
+Nothing read from a file is imported or looked up on a module, nothing is unpickled, and a
+``Lambda`` layer is refused at any depth unless the caller passes ``safe_mode=False``.
 
 Example:
     >>> @nerve.saving.register_keras_serializable(package="MyLayers")
