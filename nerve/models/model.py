@@ -196,6 +196,14 @@ class Model(Trainer, Layer):
             raise ValueError(f"load_weights: arguments not recognized: {sorted(kwargs)}")
         saving_lib.load_weights_only(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
+    def export(self, filepath, format="onnx", verbose=True, **kwargs):
+        """Write the inference graph for serving; ``format="onnx"`` is the one nerve writes
+        (see :func:`nerve.export.onnx`)."""
+        if format != "onnx":
+            raise ValueError(f"Model.export: format {format!r} is not supported; nerve exports format='onnx'")
+        from ..export import onnx
+        return onnx(self, filepath, **kwargs)
+
 
 # ---- helpers ------------------------------------------------------------------------------
 
