@@ -4,7 +4,10 @@ A safetensors file is an 8-byte little-endian header length, a JSON header
 ``{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`` and the raw
 little-endian bytes. nerve writes it with ``safetensors`` and adds, in ``__metadata__``, a
 SHA-256 of the tensors (names, dtypes, shapes and bytes, in name order), so a flipped bit in the
-data is detected on load instead of loading wrong values silently.
+data is detected on load instead of loading wrong values silently; a file nerve wrote (its
+metadata names a ``kind``) that has lost its checksum is refused too. A file with no nerve
+metadata (written elsewhere, or by nerve before checksums) loads unverified: the checksum
+guards against damage, not against someone who rewrites the file.
 
 nerve reads it itself, checking the header before touching the data: the header length fits the
 file, every dtype is one nerve knows, every shape is a list of non-negative ints whose byte size
@@ -73,6 +76,10 @@ def from_bytes(data, filepath, member, what="load_model"):
         if begin < end:
             raise bad(f"tensors '{first}' and '{second}' overlap")
     expected = metadata.get("sha256")
+    if expected is None and metadata.get("format") == "nerve" and "kind" in metadata:
+        # nerve writes "kind" and "sha256" together: a damaged key must not turn the check off
+        raise fail(filepath, f"'{member}' has lost the checksum nerve wrote with it (its metadata "
+                             f"{sorted(metadata)!r:.120} is damaged)", what)
     if expected is not None and checksum(arrays) != expected:
         raise fail(filepath, f"'{member}' fails its checksum: its tensors were changed or damaged after nerve "
                              "wrote them (a flipped bit, a truncated copy)", what)

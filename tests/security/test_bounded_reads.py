@@ -193,3 +193,15 @@ def test_fuzz_findings_stay_fixed():
     config["config"]["layers"][0]["config"]["batch_shape"] = [None, 100000, 100000]
     with pytest.raises(DeserializationError, match="describes 1e\\+10 values"):
         nerve.models.model_from_json(json.dumps(config))
+
+
+def test_a_flip_that_breaks_the_checksum_key_is_refused(tmp_path):
+    model = nerve.Sequential([nerve.Input((2,)), layers.Dense(2)])
+    path = tmp_path / "w.weights.safetensors"
+    model.save_weights(path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"sha256"') + 2                # "sha256" -> "sia256": the check would be skipped
+    data[at] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="lost the checksum"):
+        model.load_weights(path)

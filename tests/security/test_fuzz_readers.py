@@ -63,7 +63,7 @@ def seeds(tmp_path_factory):
     for kind in ("seed", "functional"):
         with zipfile.ZipFile(folder / f"{kind}.nerve") as z:
             members[kind] = {name: z.read(name) for name in z.namelist()}
-    return {"folder": folder, "members": members, "model": model,
+    return {"folder": folder, "members": members, "model": model, "values": model.get_weights(),
             "weights": (folder / "seed.weights.safetensors").read_bytes(),
             "config": {"seed": json.loads(model.to_json()), "functional": json.loads(_functional().to_json())}}
 
@@ -109,7 +109,8 @@ def test_fuzz_weights_file(seeds, header, data, raw):
     blob = mutate_safetensors(seeds["weights"], header, data)
     path.write_bytes(apply_byte_edits(blob, raw) if raw else blob)
     model = seeds["model"]
-    before = [w.copy() for w in model.get_weights()]
+    model.set_weights(seeds["values"])                   # each example starts from the file's values
+    before = seeds["values"]
     try:
         model.load_weights(path)
         event("loaded")
@@ -119,8 +120,19 @@ def test_fuzz_weights_file(seeds, header, data, raw):
         for a, b in zip(before, model.get_weights()):     # refused: nothing was assigned
             np.testing.assert_array_equal(a, b)
     else:
-        for a, b in zip(before, model.get_weights()):     # accepted: the checksum held, the values too
-            np.testing.assert_array_equal(a, b)
+        if _has_checksum(path.read_bytes()):
+            for a, b in zip(before, model.get_weights()):     # accepted: the checksum held, the values too
+                np.testing.assert_array_equal(a, b)
+        else:                       # the edits rewrote the metadata: an unverified (foreign) file
+            event("loaded without a checksum")
+
+
+def _has_checksum(blob):
+    try:
+        header = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])
+        return isinstance(header.get("__metadata__"), dict) and "sha256" in header["__metadata__"]
+    except (ValueError, RecursionError, AttributeError):
+        return False
 
 
 @fuzz_settings()
