@@ -399,10 +399,16 @@ def _pictures(model, history, log, x_test, y_test, probabilities, class_names, o
     core = _core_model(model)
     if conv_layers(core):
         draw("filters.png", visualize.plot_filters, core)
-        draw("feature_maps.png", visualize.plot_feature_maps, core, x_test[0])
+        if _is_chain(core):                      # plot_feature_maps runs the layers in order
+            draw("feature_maps.png", visualize.plot_feature_maps, core, x_test[0])
     draw("confusion_matrix.png", visualize.plot_confusion_matrix, y_test, probabilities, class_names=class_names)
     draw("misclassified.png", visualize.plot_misclassified, x_test, y_test, probabilities, class_names=class_names)
     return written
+
+
+def _is_chain(model):
+    """True when the model's layers run one after the other (no merges such as a ResNet's Add)."""
+    return all(len(node.input_tensors) <= 1 for layer in model.layers for node in layer._inbound_nodes)
 
 
 def _core_model(model):
