@@ -169,3 +169,17 @@ def test_cli_lists_the_zoo_and_prints_its_macs(capsys):
     # first conv 32*32*16*27 (no bias); 18 more 3x3 convs; the dense layer 10*(64+1)
     convs = 32 * 32 * 16 * 27 + 6 * 32 * 32 * 16 * 144 + 16 * 16 * 32 * (144 + 5 * 288) + 8 * 8 * 64 * (288 + 5 * 576)
     assert f"Total MACs: {convs + 650:,} per example" in table
+
+
+def test_nerve_train_pictures_work_for_a_resnet(tmp_path, rng):
+    """The run folder's pictures: feature maps are drawn for layer chains only (a ResNet merges)."""
+    from nerve import cli
+    model = resnet.CifarResNet(8, input_shape=(12, 12, 3), classes=3)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = rng.random((6, 12, 12, 3), dtype=np.float32), np.arange(6) % 3
+    history = model.fit(x, y, epochs=1, verbose=0)
+    written = cli._pictures(model, history, None, x, y, np.asarray(model.predict(x, verbose=0)),
+                            ["a", "b", "c"], str(tmp_path))
+    names = sorted(p.rsplit("/", 1)[-1] for p in written)
+    assert names == ["confusion_matrix.png", "filters.png", "history.png", "misclassified.png"]
+    assert cli._is_chain(applications.LeNet5()) and not cli._is_chain(model)
