@@ -201,8 +201,9 @@ def plot(runs, args, path):
                   color="tab:orange", label=label("then top stage fine-tuned (lr / 10)"))
     axes.set_xlabel("epoch")
     axes.set_ylabel(f"accuracy on {args.watch} test images of classes 5-9")
+    side = 32 // args.downsample
     axes.set_title(f"CIFAR-10 classes 5-9 from {args.per_class} labelled images per class "
-                   f"(ResNet-{args.depth}, {len(runs)} draws)", fontsize=10)
+                   f"(ResNet-{args.depth}, {side}x{side} images, {len(runs)} draws)", fontsize=10)
     axes.grid(alpha=0.3)
     axes.legend()
     with atomic_write(path) as f:
