@@ -147,7 +147,10 @@ def cmd_train(args, parser):
     (x_train, y_train), (x_test, y_test), class_names = load_dataset(args.dataset, args.limit)
     _check_split(len(x_train), args.validation_split, parser)
     kwargs = {"modern": True} if args.modern else {}
-    model = builder(input_shape=x_train.shape[1:], classes=len(class_names), **kwargs)
+    try:
+        model = builder(input_shape=x_train.shape[1:], classes=len(class_names), **kwargs)
+    except ValueError as err:                    # e.g. GoogLeNet needs images of 32 pixels or more
+        parser.error(f"{args.model} cannot take {args.dataset}'s images: {err}")
     if args.augment:
         model = Sequential([layers.Input(shape=x_train.shape[1:]), *augmentation(args.dataset), model],
                            name=f"{model.name}_augmented")
