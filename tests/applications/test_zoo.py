@@ -183,3 +183,14 @@ def test_nerve_train_pictures_work_for_a_resnet(tmp_path, rng):
     names = sorted(p.rsplit("/", 1)[-1] for p in written)
     assert names == ["confusion_matrix.png", "filters.png", "history.png", "misclassified.png"]
     assert cli._is_chain(applications.LeNet5()) and not cli._is_chain(model)
+
+
+def test_nerve_train_refuses_images_too_small_for_the_model(monkeypatch, capsys, tmp_path):
+    from nerve import cli
+    tiny = np.zeros((4, 28, 28, 1), "float32"), np.arange(4) % 2
+    monkeypatch.setattr(cli, "load_dataset", lambda name, limit=None: (tiny, tiny, ["0", "1"]))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["train", "vgg16", "--dataset", "mnist", "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert "vgg16 cannot take mnist's images: VGG16: input height and width must be at least 32" in \
+        capsys.readouterr().err
