@@ -69,6 +69,9 @@ class A2C(Agent):
             return self.value(observations, training=False).data[:, 0]
 
     def learn(self, env, total_steps, callback=None):
+        if env.spec is None and self.n_envs > 1:
+            raise ValueError("A2C.learn: runs n_envs copies of the environment, made from its registered id; "
+                             "this environment has none (make it with nerve.rl.make_env, or pass n_envs=1)")
         envs = [env] + [make_env(env.spec.id) for _ in range(self.n_envs - 1)]
         base = 0 if self.seed is None else self.seed
         observations = numpy.stack([e.reset(seed=None if self.seed is None else base + i)[0]

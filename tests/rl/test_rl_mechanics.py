@@ -205,3 +205,11 @@ def test_nan_observations_stop_training_with_a_clear_error():
     env = finite_observations(_NaNAfterThree())
     with pytest.raises(ValueError, match=r"_NaNAfterThree: step 3 returned an observation with NaN"):
         rl.DQN(env, seed=0).learn(env, 10)
+
+
+def test_a2c_needs_a_registered_id_for_its_copies():
+    env = finite_observations(_NaNAfterThree())
+    with pytest.raises(ValueError, match="registered id"):
+        rl.A2C(env, seed=0).learn(env, 10)
+    with pytest.raises(ValueError, match="step 3 returned an observation with NaN"):
+        rl.A2C(env, seed=0, n_envs=1).learn(env, 10)
