@@ -167,12 +167,13 @@ class Lambda(Layer):
         return (batch,) + self._output_shape
 
     def get_config(self):
+        from ..saving.object_registry import get_custom_objects, get_registered_name
         fn = self.function
         qualname = getattr(fn, "__qualname__", "")
-        if "<lambda>" in qualname or "<locals>" in qualname or not hasattr(fn, "__module__"):
+        registered = get_custom_objects().get(get_registered_name(fn)) is fn     # found again by that name
+        if not registered and ("<lambda>" in qualname or "<locals>" in qualname or not hasattr(fn, "__module__")):
             function = {"class_name": "lambda", "config": qualname or repr(fn)}
         else:
-            from ..saving.object_registry import get_registered_name
             function = {"class_name": "function", "module": fn.__module__, "config": qualname,
                         "registered_name": get_registered_name(fn)}
         output_shape = self._output_shape

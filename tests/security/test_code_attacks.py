@@ -306,12 +306,12 @@ def test_unsafe_mode_from_the_caller_admits_a_lambda_of_a_registered_function():
     np.testing.assert_allclose(layer(np.ones((1, 4), "float32")).numpy(), 3 * np.ones((1, 4)))
 
 
-@nerve.saving.register_keras_serializable(package="SecurityTests")
-def halve(x):
-    return x * 0.5
-
-
 def test_a_saved_lambda_loads_only_with_the_callers_safe_mode_false(tmp_path):
+    # registered here, not at import: tests/saving/test_keras_h5.py imports this module a second time
+    @nerve.saving.register_keras_serializable(package="SecurityTests")
+    def halve(x):
+        return x * 0.5
+
     inputs = nerve.Input((4,))
     model = nerve.Model(inputs, layers.Lambda(halve)(inputs))
     model.save(tmp_path / "lambda.nerve")
