@@ -27,6 +27,7 @@ The scenes are a pure function of (split, n, seed, size, max_digits, clutter) an
 from __future__ import annotations
 
 import os
+import zipfile
 from collections import namedtuple
 
 import numpy
@@ -39,6 +40,7 @@ NUM_CLASSES = 11                                   # background + ten digits
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 SCALES = (0.7, 1.5)
 SMALL, LARGE = 0.9, 1.25                           # scale thresholds of the words "small" / "large"
+MAX_CAPTION_CHARS = 160                            # longer than any caption of 8 digits
 
 Scenes = namedtuple("Scenes", "images masks boxes labels counts captions")
 Scenes.__doc__ = """Composed scenes: images (n, size, size, 1) uint8, masks (n, size, size) uint8,
@@ -184,17 +186,24 @@ def _mnist(split):
 
 
 def _read_cache(path, n, size, max_digits):
-    """The cached scenes, or None when the file is missing or not what these arguments make."""
+    """The cached scenes, or None when the file is missing or not what these arguments make (each
+    member's size is checked against what ``n`` scenes need before it is read)."""
     if not path.is_file():
         return None
     expected = {"images": (n, size, size, 1), "masks": (n, size, size), "boxes": (n, max_digits, 4),
                 "labels": (n, max_digits), "counts": (n,), "captions": (n,)}
+    limits = {"images.npy": n * size * size, "masks.npy": n * size * size, "boxes.npy": n * max_digits * 16,
+              "labels.npy": n * max_digits * 8, "counts.npy": n * 8, "captions.npy": n * 4 * MAX_CAPTION_CHARS}
     try:
+        with zipfile.ZipFile(path) as archive:            # bounded before anything is inflated
+            members = {info.filename: info.file_size for info in archive.infolist()}
+        if set(members) != set(limits) or any(members[k] > limits[k] + 1024 for k in limits):
+            return None
         with numpy.load(path, allow_pickle=False) as data:
             if set(data.files) != set(expected) or any(data[k].shape != s for k, s in expected.items()):
                 return None
             arrays = {k: data[k] for k in expected}
-    except (OSError, ValueError, EOFError):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         return None
     return Scenes(arrays["images"], arrays["masks"], arrays["boxes"], arrays["labels"], arrays["counts"],
                   [str(c) for c in arrays["captions"]])
@@ -205,4 +214,4 @@ def _write_cache(path, scenes):
     with atomic_write(path) as f:
         numpy.savez_compressed(f, images=scenes.images, masks=scenes.masks, boxes=scenes.boxes,
                                labels=scenes.labels, counts=scenes.counts,
-                               captions=numpy.asarray(scenes.captions, dtype=str))
+                               captions=numpy.asarray(scenes.captions, dtype=f"<U{MAX_CAPTION_CHARS}"))

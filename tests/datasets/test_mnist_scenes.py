@@ -79,3 +79,16 @@ def test_load_data_caches(tmp_path, monkeypatch):
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         mnist_scenes.load_data(**kwargs)
+
+
+def test_a_cache_too_big_for_its_arguments_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("NERVE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(mnist_scenes, "_mnist", lambda split: _digits())
+    scenes = mnist_scenes.load_data("test", n=4, seed=2)
+    (path,) = (tmp_path / "mnist_scenes").iterdir()
+    big = mnist_scenes.generate(*_digits(), 4, seed=2)
+    np.savez(path, images=np.zeros((400, 64, 64, 1), np.uint8), masks=big.masks, boxes=big.boxes,
+             labels=big.labels, counts=big.counts, captions=np.asarray(big.captions))
+    assert mnist_scenes._read_cache(path, 4, 64, 4) is None            # images.npy is 100x what 4 scenes need
+    again = mnist_scenes.load_data("test", n=4, seed=2)                 # regenerated, the same scenes
+    np.testing.assert_array_equal(again.images, scenes.images)
