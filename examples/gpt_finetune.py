@@ -86,6 +86,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pretrained", default="runs/gpt_shakespeare/model.nerve")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--arms", nargs="+", choices=("pretrained", "scratch"), default=["pretrained", "scratch"])
     parser.add_argument("--limit", type=int, default=None, help="the first N training sentences only (quick runs)")
     parser.add_argument("--out", default="runs/gpt_finetune.json")
     args = parser.parse_args()
@@ -99,9 +100,9 @@ def main():
     print(f"{len(x_train)} training and {len(x_test)} test sentences; {replaced_train + replaced_test} characters "
           f"outside the pretrained vocabulary became spaces", flush=True)
     config = {k: getattr(pretrained, k) for k in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd")}
-    results = {"pretrained": {}, "scratch": {}}
+    results = {arm: {} for arm in args.arms}
     for seed in args.seeds:
-        for arm in ("pretrained", "scratch"):
+        for arm in args.arms:
             nerve.utils.set_random_seed(seed)
             gpt = GPT(**config, tokenizer=tokenizer)
             gpt(train[0][:1])
