@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from nerve.applications.fast_rcnn import FastRCNN
 from nerve.applications.rcnn import RCNN
 from nerve.datasets import mnist_scenes
 from nerve.utils.file_utils import atomic_write
-from nerve.vision import average_precision
+from nerve.vision import average_precision, box_iou
 
 
 def main():
@@ -60,6 +61,7 @@ def main():
                                         [(b, np.zeros_like(c)) for b, c in truth], 0.5, "voc")
         _, loose = average_precision(detections[name], truth, iou_threshold=0.3, interpolation="voc")
         results[name] = {"map_50": mean_ap, "class_agnostic_ap_50": agnostic, "map_30": loose,
+                         "confident_errors": confident_errors(detections[name], truth),
                          "fps": len(scenes.images) / float(np.median(seconds[name])),
                          "seconds_per_round": [round(s, 2) for s in seconds[name]]}
         print(f"{name:>9}: mAP@0.5 {mean_ap:.4f} (VOC all-point; class-agnostic AP@0.5 {agnostic:.4f}, "
@@ -75,7 +77,33 @@ def main():
     for name in detectors:
         draw_detections(scenes, detections[name], os.path.join(args.out, f"{name}_detections.png"),
                         title=f"{name}: mAP@0.5 {results[name]['map_50']:.3f}")
+    for name in detectors:
+        print(f"{name} confident errors (score >= 0.5): {results[name]['confident_errors']}")
     print(f"wrote {args.out}/detection_comparison.json and the pictures")
+
+
+def confident_errors(detections, truth, min_score=0.5, top=6):
+    """Detections scoring ≥ ``min_score`` that are wrong, by kind: on empty canvas (IoU < 0.1 with
+    every true box), on part of a digit ("1 on part of a 7": IoU 0.1-0.5), or the wrong digit at the
+    right place (IoU ≥ 0.5); the ``top`` most common (detected, true) pairs of the last two kinds."""
+    empty, partial, wrong = 0, Counter(), Counter()
+    for (boxes, scores, classes), (true_boxes, true_labels) in zip(detections, truth):
+        boxes, classes = boxes[scores >= min_score], classes[scores >= min_score]
+        if len(boxes) == 0:
+            continue
+        if len(true_boxes) == 0:
+            empty += len(boxes)
+            continue
+        overlaps = box_iou(boxes, true_boxes)
+        for best, nearest, label in zip(overlaps.max(1), true_labels[overlaps.argmax(1)], classes):
+            if best < 0.1:
+                empty += 1
+            elif best < 0.5:
+                partial[f"{label} on part of a {nearest}"] += 1
+            elif label != nearest:
+                wrong[f"{label} for a {nearest}"] += 1
+    return {"on_empty_canvas": empty, "on_part_of_a_digit": dict(partial.most_common(top)),
+            "wrong_digit_in_place": dict(wrong.most_common(top))}
 
 
 if __name__ == "__main__":
