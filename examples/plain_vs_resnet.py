@@ -6,7 +6,9 @@ which overfitting cannot explain, while the ResNets get better with depth. This 
 nerve's CifarResNet(depth) with and without shortcuts (``residual=False``) on the same CIFAR-10
 subset, same initial seed, same SGD schedule, and draws their training loss, training error
 and test error per epoch (``OUT/plain_vs_resnet.png``, figures in ``OUT/plain_vs_resnet.json``).
-At 20 layers the gap is small (the paper's plain-20 trains fine); it widens with ``--depth 56``.
+At 20 layers the gap is small (the paper's plain-20 trains fine; measured here over 8 epochs on
+2,000 images: training error 55.6% plain, 55.8% ResNet); the paper's gap opens at 56 layers
+(``--depth 56``, not run here).
 
     python examples/plain_vs_resnet.py --depth 20 --train 5000 --epochs 15 --out runs/plain_vs_resnet
 """
