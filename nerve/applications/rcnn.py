@@ -246,7 +246,8 @@ class RegionDetector:
             negative_iou: regions overlapping every true box by less are background (see :func:`sample_rois`).
 
         Returns:
-            the loss (a float).
+            the loss (a float); 0.0, and no update, when the images give no region at all (empty
+            canvases without proposals).
         """
         height, width = images.shape[1:3]
         boxes, indices, classes, targets = [], [], [], []
@@ -260,6 +261,8 @@ class RegionDetector:
             targets.append(t)
         boxes, indices = numpy.concatenate(boxes), numpy.concatenate(indices)
         classes, targets = numpy.concatenate(classes), numpy.concatenate(targets)
+        if len(boxes) == 0:                     # empty canvases with no proposals: nothing to learn from
+            return 0.0
         logits, deltas = self.region_outputs(images, boxes, indices, training=True)
         loss = detection_loss(logits, deltas, classes, targets)
         weights = self.trainable_weights

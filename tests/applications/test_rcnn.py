@@ -166,6 +166,9 @@ def test_bad_scenes_are_refused():
     with pytest.raises(ValueError, match="inside"):
         detector.train_step(np.zeros((1, 32, 32, 1), np.float32), [[[20, 20, 40, 30]]], [[1]], [PROPOSALS],
                             optimizers.Adam(), np.random.default_rng(0))
+    blank = np.zeros((1, 32, 32, 1), np.float32)
+    assert detector.train_step(blank, [np.zeros((0, 4))], [[]], [np.zeros((0, 4))], optimizers.Adam(),
+                               np.random.default_rng(0)) == 0.0
     with pytest.raises(ValueError, match="images must be"):
         detector.detect(np.zeros((32, 32)))
     with pytest.raises(TypeError, match="uint8"):
