@@ -29,7 +29,7 @@ DEFAULT_STEPS = {"reinforce": 500_000, "a2c": 500_000, "dqn": 200_000}
 # (environment, algorithm): hyperparameters and step budget where the defaults (tuned on CartPole) do not fit;
 # LunarLander's DQN after the RL Baselines3 Zoo's (wider network, larger batch, slower ε floor)
 RECIPES = {
-    ("LunarLander-v3", "dqn"): {"steps": 500_000, "learning_rate": 6.3e-4, "batch_size": 128, "train_frequency": 1,
+    ("LunarLander-v3", "dqn"): {"steps": 100_000, "learning_rate": 6.3e-4, "batch_size": 128, "train_frequency": 1,
                                 "buffer_size": 50_000, "target_update_interval": 250,
                                 "exploration_fraction": 0.12, "epsilon_end": 0.1, "hidden": (256, 256)},
 }
