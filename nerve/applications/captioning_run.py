@@ -29,18 +29,10 @@ def bleu4(hypotheses, references):
 
 
 def train_from_cli(args, parser):
-    from .. import losses, optimizers, utils
-    from ..datasets import mnist_scenes
-    if args.dataset != "mnist_scenes":
-        parser.error(f"captioner trains on --dataset mnist_scenes, not {args.dataset!r}")
-    if args.modern or args.augment:
-        parser.error("--modern and --augment apply to classifiers only")
-    seed = 0 if args.seed is None else args.seed
-    utils.set_random_seed(seed)
-    epochs, batch_size = args.epochs or RECIPE["epochs"], args.batch_size or RECIPE["batch_size"]
-    lr = args.lr or RECIPE["lr"]
-    train = mnist_scenes.load_data("train", n=args.limit or RECIPE["train_scenes"], seed=0)
-    test = mnist_scenes.load_data("test", n=RECIPE["test_scenes"], seed=0)
+    from .. import losses, optimizers
+    from .scene_runs import prepare
+    run = prepare(args, parser, "captioner", RECIPE)
+    seed, epochs, batch_size, lr, train, test = run.seed, run.epochs, run.batch_size, run.lr, run.train, run.test
     vocabulary = CaptionVocabulary.from_captions(train.captions)
     ids = vocabulary.encode(train.captions, STEPS)
     model = Captioner(len(vocabulary), STEPS, input_shape=train.images.shape[1:], filters=(16, 32, 32))

@@ -18,19 +18,12 @@ RECIPE = {"epochs": 8, "batch_size": 32, "lr": 2e-3, "train_scenes": 6000, "test
 
 
 def train_from_cli(args, parser):
-    from .. import losses, optimizers, utils
+    from .. import losses, optimizers
     from ..datasets import mnist_scenes
     from .fcn import FCN
-    if args.dataset != "mnist_scenes":
-        parser.error(f"fcn trains on --dataset mnist_scenes, not {args.dataset!r}")
-    if args.modern or args.augment:
-        parser.error("--modern and --augment apply to classifiers only")
-    seed = 0 if args.seed is None else args.seed
-    utils.set_random_seed(seed)
-    epochs, batch_size = args.epochs or RECIPE["epochs"], args.batch_size or RECIPE["batch_size"]
-    lr = args.lr or RECIPE["lr"]
-    train = mnist_scenes.load_data("train", n=args.limit or RECIPE["train_scenes"], seed=0)
-    test = mnist_scenes.load_data("test", n=RECIPE["test_scenes"], seed=0)
+    from .scene_runs import prepare
+    run = prepare(args, parser, "fcn", RECIPE)
+    seed, epochs, batch_size, lr, train, test = run.seed, run.epochs, run.batch_size, run.lr, run.train, run.test
     variant = getattr(args, "variant", None) or "8s"
     model = FCN(input_shape=train.images.shape[1:], classes=mnist_scenes.NUM_CLASSES, variant=variant)
     steps = epochs * -(-len(train.images) // batch_size)
