@@ -6,7 +6,7 @@ scenes, frames per second of detection, proposal recall, wall times, settings) a
 ``detections.png`` (test scenes: true boxes in green, detections scoring ≥ 0.5 in red).
 
 Training, written out (no ``fit``): each epoch shuffles the scenes; a step takes
-``images_per_batch`` scenes, draws ``rois_per_image`` regions from each (25% positives,
+``batch_size`` scenes, draws ``rois_per_image`` regions from each (25% positives,
 :func:`nerve.applications.rcnn.sample_rois`) and takes one Adam step on the two-head loss.
 """
 
@@ -19,7 +19,7 @@ import numpy
 from ..utils.file_utils import atomic_write
 from ..vision import average_precision, box_iou
 
-RECIPE = {"epochs": 3, "images_per_batch": 4, "rois_per_image": 32, "lr": 1e-3, "train_scenes": 6000,
+RECIPE = {"epochs": 3, "batch_size": 4, "rois_per_image": 32, "lr": 1e-3, "train_scenes": 6000,
           "test_scenes": 500, "negative_iou": 0.5}
 
 
@@ -88,19 +88,11 @@ def proposal_recall(proposals, scenes, iou=0.5):
 
 
 def train_from_cli(args, parser):
-    from .. import utils
-    from ..datasets import mnist_scenes
+    from .scene_runs import prepare
     model = args.model.lower().replace("-", "_")
-    if args.dataset != "mnist_scenes":
-        parser.error(f"{model} trains on --dataset mnist_scenes, not {args.dataset!r}")
-    if args.modern or args.augment:
-        parser.error("--modern and --augment apply to classifiers only")
-    seed = 0 if args.seed is None else args.seed
-    utils.set_random_seed(seed)
-    epochs, lr = args.epochs or RECIPE["epochs"], args.lr or RECIPE["lr"]
-    images_per_batch = args.batch_size or RECIPE["images_per_batch"]
-    train_scenes = mnist_scenes.load_data("train", n=args.limit or RECIPE["train_scenes"], seed=0)
-    test_scenes = mnist_scenes.load_data("test", n=RECIPE["test_scenes"], seed=0)
+    run = prepare(args, parser, model, RECIPE)
+    seed, epochs, lr, images_per_batch = run.seed, run.epochs, run.lr, run.batch_size
+    train_scenes, test_scenes = run.train, run.test
     detector = build(model)
     out = args.out or os.path.join("runs", f"{model}_mnist_scenes")
     print(f"nerve: training {model} ({detector.count_params():,} params) on {len(train_scenes.images)} scenes, "
