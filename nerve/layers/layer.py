@@ -10,6 +10,7 @@ down to nested layers, and recording a graph node when the inputs are symbolic.
 
 import contextlib
 import inspect
+import numpy
 
 from .. import backend
 from ..autodiff import no_grad
@@ -160,8 +161,9 @@ class Layer(FromConfig):
                 w.trainable = bool(value) and getattr(w, "_layer_trainable", True)
 
     def get_weights(self):
-        """The weights as NumPy arrays, in Keras's order."""
-        return [w.numpy() for w in self.weights]
+        """Copies of the weights as NumPy arrays, in Keras's order (later training leaves them be,
+        so they can be kept as a snapshot: EarlyStopping's best weights)."""
+        return [numpy.array(w.numpy(), copy=True) for w in self.weights]
 
     def set_weights(self, weights):
         own = self.weights

@@ -258,3 +258,32 @@ def test_progbar_logger_in_evaluate_and_predict(data, capsys):
     assert len(out) == 1 and out[0].startswith("4/4 - ") and "loss:" in out[0]
     model.predict(x, batch_size=8, verbose=1)
     assert "4/4" in capsys.readouterr().out
+
+
+def test_get_weights_is_a_snapshot_and_early_stopping_restores_the_best():
+    """Keras's get_weights returns copies: training afterwards must not change them."""
+    import numpy as np
+    import nerve
+    from nerve import layers
+    nerve.utils.set_random_seed(0)
+    model = nerve.Sequential([nerve.Input((3,)), layers.Dense(1)])
+    snapshot = model.get_weights()
+    kept = [w.copy() for w in snapshot]
+    model.compile(optimizer=nerve.optimizers.SGD(0.1), loss="mse")
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    model.fit(x, x.sum(axis=1, keepdims=True), epochs=2, verbose=0)
+    for a, b in zip(snapshot, kept):
+        np.testing.assert_array_equal(a, b)
+    # EarlyStopping keeps the best epoch's weights while later epochs change them, and puts them back
+    stop = nerve.callbacks.EarlyStopping(monitor="loss", patience=5, restore_best_weights=True)
+    stop.set_model(model)
+    stop.on_train_begin()
+    best = None
+    for epoch, loss in enumerate([3.0, 1.0, 2.0, 4.0]):
+        model.set_weights([w + 1.0 for w in model.get_weights()])   # the epoch's training
+        if loss == 1.0:
+            best = [w.copy() for w in model.get_weights()]
+        stop.on_epoch_end(epoch, {"loss": loss})
+    stop.on_train_end()
+    for a, b in zip(model.get_weights(), best):
+        np.testing.assert_array_equal(a, b)
