@@ -10,7 +10,6 @@ down to nested layers, and recording a graph node when the inputs are symbolic.
 
 import contextlib
 import inspect
-import numpy
 
 from .. import backend
 from ..autodiff import no_grad
@@ -163,7 +162,7 @@ class Layer(FromConfig):
     def get_weights(self):
         """Copies of the weights as NumPy arrays, in Keras's order (later training leaves them be,
         so they can be kept as a snapshot: EarlyStopping's best weights)."""
-        return [numpy.array(w.numpy(), copy=True) for w in self.weights]
+        return [w.numpy().copy() for w in self.weights]
 
     def set_weights(self, weights):
         own = self.weights
