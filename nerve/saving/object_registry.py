@@ -193,8 +193,12 @@ def nerve_objects(family):
     if family == "optimizers":
         from .. import optimizers
         return {**{cls.__name__: cls for cls in optimizers.ALL_OBJECTS}, **optimizers.ALL_OBJECTS_DICT}
-    from importlib import import_module      # a fixed nerve family name from FAMILIES, never from a file
-    module = import_module(f"nerve.{family}")
+    from .. import activations, constraints, initializers, losses, metrics, regularizers
+    modules = {"losses": losses, "metrics": metrics, "initializers": initializers, "regularizers": regularizers,
+               "constraints": constraints, "activations": activations}
+    if family not in modules:
+        raise ValueError(f"nerve_objects: unknown family {family!r}; expected one of {FAMILIES}")
+    module = modules[family]
     return dict(getattr(module, "ALL_OBJECTS_DICT", None) or module.ALL_OBJECTS)
 
 
