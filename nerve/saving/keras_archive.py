@@ -23,7 +23,8 @@ from ..utils.file_utils import atomic_write
 from . import keras_config, keras_h5
 from .archive import ModelFileError, fail, read_members
 from .object_registry import safe_mode_scope
-from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
+from .serialization import (compile_config_or_none, custom_object_scope, deserialize_keras_object,
+                            serialize_keras_object)
 
 METADATA = "metadata.json"
 CONFIG = "config.json"
@@ -109,13 +110,7 @@ def save_model(model, filepath):
 
     import nerve
     config = keras_config.to_keras(serialize_keras_object(model))
-    try:
-        compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
-    except (TypeError, ValueError) as err:
-        import warnings
-        warnings.warn(f"save: the compile arguments cannot be serialized ({err}); the model is saved without "
-                      "them and loads uncompiled", stacklevel=3)
-        compile_config = None
+    compile_config = compile_config_or_none(model, stacklevel=4)
     if compile_config is not None:
         config["compile_config"] = keras_config.to_keras(compile_config)
     metadata = {"keras_version": KERAS_FORMAT_VERSION, "saved_by": f"nerve {nerve.__version__}",

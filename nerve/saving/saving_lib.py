@@ -34,7 +34,8 @@ from ..utils.naming import to_snake_case
 from . import random_state, tensor_file
 from .archive import ModelFileError, fail, read_members
 from .object_registry import safe_mode_scope
-from .serialization import custom_object_scope, deserialize_keras_object, serialize_keras_object
+from .serialization import (compile_config_or_none, custom_object_scope, deserialize_keras_object,
+                            serialize_keras_object)
 
 MODEL_SUFFIXES = (".nerve", ".keras")
 WEIGHTS_SUFFIX = ".weights.safetensors"
@@ -156,14 +157,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if not _check_overwrite(filepath, overwrite):
         return
     config = serialize_keras_object(model)
-    try:
-        compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
-    except (TypeError, ValueError) as err:
-        import warnings
-        warnings.warn(f"save: the compile arguments cannot be serialized ({err}); the model is saved "
-                      "without them and loads uncompiled", stacklevel=2)
-        compile_config = None
-    config["compile_config"] = compile_config
+    compile_config = config["compile_config"] = compile_config_or_none(model, stacklevel=3)
     metadata = {"format": "nerve-model", "format_version": 1, "nerve_version": nerve.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     members = [

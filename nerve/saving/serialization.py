@@ -188,3 +188,15 @@ def _unknown(where, kind, name, config):
     return (f"{where}: unknown {kind} {name!r:.80} (module {module!r:.80}); nerve builds only its own classes "
             f"and those registered with @nerve.saving.register_keras_serializable() or passed in "
             f"custom_objects={{{name!r:.80}: ...}}")
+
+
+def compile_config_or_none(model, stacklevel=2):
+    """``model.get_compile_config()`` for a file, or None (with a warning) when the compile arguments
+    cannot be serialized: the model is then saved without them and loads uncompiled."""
+    try:
+        return model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    except (TypeError, ValueError) as err:
+        import warnings
+        warnings.warn(f"save: the compile arguments cannot be serialized ({err}); the model is saved without "
+                      "them and loads uncompiled", stacklevel=stacklevel + 1)
+        return None
