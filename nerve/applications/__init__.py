@@ -15,7 +15,7 @@ from .mlp import MLP
 from .registry import describe, get, names, recipe, register
 from .resnet import ResNet18, ResNet20, ResNet32, ResNet34, ResNet50, ResNet56, ResNet101
 from .simple_cnn import SimpleCNN
-from .vgg import VGG16, VGG19
+from .vgg import VGG16, VGG19, CifarVGG
 from .autoencoder import ConvAutoencoder, DenseAutoencoder
 from .gan import GAN, ConditionalGAN, DCGAN
 from .vae import VAE, VariationalAutoencoder
@@ -45,6 +45,8 @@ _CIFAR_RECIPE = {"epochs": 30, "batch_size": 128, "optimizer": "sgd", "lr": 0.1,
                  "weight_decay": 5e-3, "augment": True}
 register("resnet20", ResNet20, "ResNet-20 for CIFAR (He et al. 2016 sec. 4.2), option A shortcuts (identity "
          "+ zero padding): 269,722 trainable params", recipe=_CIFAR_RECIPE)
+register("cifar_vgg", CifarVGG, "VGG-style net for 32x32 colour images: 2x(conv, conv, pool) with 32 and 64 filters, "
+         "Dense 256: 1,116,970 params", recipe={"epochs": 15, "batch_size": 128, "lr": 1e-3, "augment": True})
 register("resnet32", ResNet32, "ResNet-32 for CIFAR, option A shortcuts: 464,154 trainable params",
          recipe=_CIFAR_RECIPE)
 register("resnet56", ResNet56, "ResNet-56 for CIFAR, option A shortcuts: 853,018 trainable params",
@@ -62,7 +64,7 @@ register("autoencoder", ConvAutoencoder, "convolutional autoencoder, code 32: 12
          "--noise: denoising", recipe={"epochs": 2, "batch_size": 128, "lr": 1e-3})
 
 __all__ = ["GPT", "gpt_training", "LeNet5", "MLP", "SimpleCNN", "AlexNet", "GoogLeNet", "ResNet18", "ResNet20",
-           "ResNet32", "ResNet34", "ResNet50", "ResNet56", "ResNet101", "VGG16", "VGG19", "describe", "get", "names", "recipe", "register"]
+           "ResNet32", "ResNet34", "CifarVGG", "ResNet50", "ResNet56", "ResNet101", "VGG16", "VGG19", "describe", "get", "names", "recipe", "register"]
 
 __all__ += ["ConditionalGAN", "ConvAutoencoder", "DCGAN", "DenseAutoencoder", "GAN", "VAE", "VariationalAutoencoder"]
 # seeing whole scenes (issue 16): trained on nerve.datasets.mnist_scenes

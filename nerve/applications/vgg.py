@@ -1,7 +1,8 @@
-"""VGG16 and VGG19: stacks of 3x3 convolutions, layer for layer as keras.applications builds them."""
+"""VGG16 and VGG19: stacks of 3x3 convolutions, layer for layer as keras.applications builds them;
+and CifarVGG, the small VGG-style net for 32x32 images that ``benchmarks/train.py`` times."""
 
 from .. import layers
-from ..models import Functional
+from ..models import Functional, Sequential
 from . import imagenet_utils
 
 # convolutions per block; the filters double per block from 64 up to 512
@@ -71,3 +72,26 @@ def _vgg(model_name, include_top, weights, input_tensor, input_shape, pooling, c
         x = imagenet_utils.global_pooling(x, pooling)
     model = Functional(imagenet_utils.source_inputs(img_input), x, name=name)
     return imagenet_utils.load_weights(model, weights)
+
+
+def CifarVGG(input_shape=(32, 32, 3), classes=10, classifier_activation="softmax", name="cifar_vgg"):
+    """A VGG-style net for small colour images: two blocks of two 3x3 convolutions (32, then 64
+    filters, ReLU, 'same' padding) each followed by 2x2 max pooling, then Dense 256 ReLU and
+    Dense ``classes``: 1,116,970 parameters at 32x32x3 with 10 classes. The net the speed table
+    of ``benchmarks/train.py`` times against PyTorch ("vgg").
+
+    Args:
+        input_shape: (height, width, channels), sides divisible by 4.
+        classes: the number of classes.
+        classifier_activation: the last layer's activation (None: logits).
+
+    Returns:
+        a Sequential model from images to class probabilities, shape (batch, classes).
+    """
+    def block(index, filters):
+        return [layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{index}_conv1"),
+                layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{index}_conv2"),
+                layers.MaxPooling2D(2, name=f"block{index}_pool")]
+    return Sequential([layers.Input(shape=tuple(input_shape)), *block(1, 32), *block(2, 64),
+                       layers.Flatten(name="flatten"), layers.Dense(256, activation="relu", name="fc"),
+                       layers.Dense(classes, activation=classifier_activation, name="predictions")], name=name)

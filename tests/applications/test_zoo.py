@@ -150,8 +150,17 @@ def test_a_small_cifar_resnet_learns(rng):
     assert losses[-1] < 0.5 * losses[0]
 
 
+def test_cifar_vgg_layers_and_count():
+    """Conv 3x3x3x32, 3x3x32x32, 3x3x32x64, 3x3x64x64 (+ biases), then 8·8·64 -> 256 -> 10."""
+    model = vgg.CifarVGG()
+    expected = (27 * 32 + 32) + (288 * 32 + 32) + (288 * 64 + 64) + (576 * 64 + 64) + (4096 * 256 + 256) + (256 * 10 + 10)
+    assert model.count_params() == expected == 1_116_970
+    assert f"{expected:,}" in vgg.CifarVGG.__doc__
+    assert model.output_shape == (None, 10)
+
+
 def test_registry_lists_the_zoo():
-    for name in ("alexnet", "vgg16", "vgg19", "googlenet", "resnet18", "resnet34", "resnet50", "resnet101",
+    for name in ("cifar_vgg", "alexnet", "vgg16", "vgg19", "googlenet", "resnet18", "resnet34", "resnet50", "resnet101",
                  "resnet20", "resnet32", "resnet56"):
         assert name in applications.names()
     assert applications.get("resnet20") is resnet.ResNet20
