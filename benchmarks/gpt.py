@@ -241,7 +241,7 @@ def attention_op_speed():
     from nerve.tensor import Tensor
     rng = numpy.random.default_rng(0)
     q, k, v = (Tensor(rng.standard_normal((12, 4, 64, 32)).astype("float32"), requires_grad=True) for _ in range(3))
-    blocked = Tensor._wrap(numpy.where(numpy.tri(64, 64, dtype=bool), 0, -1e9).astype("float32"))
+    blocked = Tensor.wrap(numpy.where(numpy.tri(64, 64, dtype=bool), 0, -1e9).astype("float32"))
 
     def fused():
         return ops.scaled_dot_product_attention(q, k, v, is_causal=True)

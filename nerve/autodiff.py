@@ -58,7 +58,7 @@ class Function:
         data = self.forward(*[t.data for t in tensors])
         if backend._check_numerics:
             _check_finite(data, type(self).__name__, "forward")
-        out = Tensor._wrap(data)
+        out = Tensor.wrap(data)
         if _grad_enabled:
             needs = tuple([t.requires_grad for t in tensors])
             if True in needs:
@@ -202,9 +202,9 @@ def _owned(grad, handed):
 def _deliver(leaf, grad, wanted, handed):
     if wanted is None:
         if leaf.grad is None:
-            leaf.grad = Tensor._wrap(_owned(grad, handed))
+            leaf.grad = Tensor.wrap(_owned(grad, handed))
         else:
-            leaf.grad = Tensor._wrap(leaf.grad.data + grad)
+            leaf.grad = Tensor.wrap(leaf.grad.data + grad)
     elif id(leaf) in wanted:
         previous = wanted[id(leaf)]
         wanted[id(leaf)] = _owned(grad, handed) if previous is None else previous + grad
@@ -241,5 +241,5 @@ def grad(output, inputs, grad_output=None, retain_graph=False):
     inputs = [inputs] if single else list(inputs)
     wanted = {id(x): None for x in inputs}
     _walk(output, _seed_for(output, grad_output), retain_graph, wanted)
-    result = [None if wanted[id(x)] is None else Tensor._wrap(wanted[id(x)]) for x in inputs]
+    result = [None if wanted[id(x)] is None else Tensor.wrap(wanted[id(x)]) for x in inputs]
     return result[0] if single else result

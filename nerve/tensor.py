@@ -42,8 +42,8 @@ class Tensor:
             self._require_grad()
 
     @classmethod
-    def _wrap(cls, data):
-        """Wrap a raw array without checks or copies (the ops' fast path)."""
+    def wrap(cls, data):
+        """A Tensor around a raw array, without checks or copies: the ops' fast path."""
         t = object.__new__(Tensor)
         t.data = data
         t.requires_grad = False
@@ -124,13 +124,13 @@ class Tensor:
 
     def detach(self):
         """The same values, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor.wrap(self.data)
 
     def to(self, device):
         """A copy on ``"cpu"`` or ``"gpu"`` (the tensor itself when already there)."""
         if device == self.device:
             return self
-        moved = Tensor._wrap(backend.to_device(self.data, device))
+        moved = Tensor.wrap(backend.to_device(self.data, device))
         moved.requires_grad = self.requires_grad
         return moved
 
@@ -293,7 +293,7 @@ class Variable(Tensor):
 
     @property
     def value(self):
-        return Tensor._wrap(self.data)
+        return Tensor.wrap(self.data)
 
     def assign(self, value):
         value = value.data if isinstance(value, Tensor) else value
@@ -341,9 +341,9 @@ def as_tensor(value, dtype=None):
     """``value`` as a Tensor (itself when it already is one)."""
     if isinstance(value, Tensor):
         if dtype is not None and value.dtype != dtype:
-            return Tensor._wrap(value.data.astype(dtype))
+            return Tensor.wrap(value.data.astype(dtype))
         return value
-    return Tensor._wrap(_to_array(value, dtype))
+    return Tensor.wrap(_to_array(value, dtype))
 
 
 def as_float_tensor(value):

@@ -146,7 +146,7 @@ def _layer_graph(model):
 
 
 def _inbound_layer_names(layer):
-    nodes = getattr(layer, "_inbound_nodes", None)
+    nodes = getattr(layer, "inbound_nodes", None)
     if not nodes:
         return None
     names = []

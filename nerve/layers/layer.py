@@ -55,7 +55,7 @@ class Layer(FromConfig):
         self._trainable = trainable
         self._weights = []
         self._losses = []
-        self._inbound_nodes = []
+        self.inbound_nodes = []
         self.built = False
         self.input_spec = None
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
@@ -116,7 +116,7 @@ class Layer(FromConfig):
         self._weights.append(variable)
         return variable
 
-    def _own_weights(self):
+    def own_weights(self):
         """This layer's own weights: those created trainable first, then the others (Keras's order)."""
         return ([w for w in self._weights if w._layer_trainable]
                 + [w for w in self._weights if not w._layer_trainable])
@@ -133,7 +133,7 @@ class Layer(FromConfig):
     @property
     def weights(self):
         """All weights: each layer's own (trainable first), then its nested layers', depth first."""
-        return self._collect(Layer._own_weights)
+        return self._collect(Layer.own_weights)
 
     @property
     def trainable_weights(self):
@@ -195,11 +195,11 @@ class Layer(FromConfig):
         return self._first_node("output").outputs
 
     def _first_node(self, what):
-        if not self._inbound_nodes:
+        if not self.inbound_nodes:
             raise AttributeError(
                 f"{type(self).__name__} '{self.name}' has no `{what}`: it was never called on a symbolic Input"
             )
-        return self._inbound_nodes[0]
+        return self.inbound_nodes[0]
 
     # ---- losses (regularization) --------------------------------------------------------
     def add_loss(self, loss):
@@ -465,7 +465,7 @@ def _probe_output_shape(layer, input_shape):
     results = []
     for fill in (2, 3):
         def zeros(shape):
-            return Tensor._wrap(backend.xp.zeros([fill if n is None else n for n in shape], dtype=layer.dtype))
+            return Tensor.wrap(backend.xp.zeros([fill if n is None else n for n in shape], dtype=layer.dtype))
         probe = map_shape_structure(zeros, input_shape) if input_shape is not None else None
         with no_grad(), _training(False):
             out = layer.call(probe, **({"training": False} if layer._call_takes_training else {}))
@@ -481,7 +481,7 @@ def _probe_call_output_shape(layer, args, kwargs):
         def zeros(t):
             if not isinstance(t, KerasTensor):
                 return t
-            return Tensor._wrap(backend.xp.zeros([fill if n is None else n for n in t.shape], dtype=t.dtype))
+            return Tensor.wrap(backend.xp.zeros([fill if n is None else n for n in t.shape], dtype=t.dtype))
         probe_args, probe_kwargs = map_structure(zeros, (list(args), dict(kwargs)))
         if layer._call_takes_training:
             probe_kwargs["training"] = False

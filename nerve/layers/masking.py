@@ -31,7 +31,7 @@ def check_mask(layer, mask, inputs, steps_axis=1):
             f"shape {tuple(inputs.shape)}, received a mask of shape {tuple(mask.shape)}"
         )
     if mask.dtype != bool:
-        mask = Tensor._wrap(mask.data.astype(bool))
+        mask = Tensor.wrap(mask.data.astype(bool))
     return mask
 
 
@@ -64,7 +64,7 @@ class Masking(Layer):
         self.built = True
 
     def compute_mask(self, inputs, mask=None):
-        return Tensor._wrap(self._kept(inputs).squeeze(-1))
+        return Tensor.wrap(self._kept(inputs).squeeze(-1))
 
     def _kept(self, inputs):
         """(batch, steps, 1): whether any feature of a step differs from ``mask_value``."""
@@ -73,8 +73,8 @@ class Masking(Layer):
     def call(self, inputs):
         from .. import ops
         kept = self._kept(inputs)
-        outputs = ops.where(Tensor._wrap(kept), inputs, 0.0)
-        set_keras_mask(outputs, Tensor._wrap(kept.squeeze(-1)))
+        outputs = ops.where(Tensor.wrap(kept), inputs, 0.0)
+        set_keras_mask(outputs, Tensor.wrap(kept.squeeze(-1)))
         return outputs
 
     def compute_output_shape(self, input_shape):

@@ -82,7 +82,7 @@ class Merge(Layer):
         kept = _mask_data(mask[0])
         for m in mask[1:]:
             kept = kept | _mask_data(m)
-        return Tensor._wrap(kept)
+        return Tensor.wrap(kept)
 
 
 class Add(Merge):
@@ -184,7 +184,7 @@ class Concatenate(Merge):
             while m.ndim < x.ndim:
                 m = m[..., None]
             widened.append(xp.broadcast_to(m, x.shape))
-        return Tensor._wrap(xp.concatenate(widened, axis=self.axis).any(axis=-1))
+        return Tensor.wrap(xp.concatenate(widened, axis=self.axis).any(axis=-1))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

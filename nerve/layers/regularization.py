@@ -106,7 +106,7 @@ def _normal_like(generator, inputs):
     """Standard normal noise of the input's shape and float dtype, as a constant Tensor."""
     dtype = inputs.dtype if inputs.dtype in ("float32", "float64") else "float32"
     noise = generator.standard_normal(inputs.shape, dtype=dtype)
-    return Tensor._wrap(noise.astype(inputs.dtype, copy=False))
+    return Tensor.wrap(noise.astype(inputs.dtype, copy=False))
 
 
 class GaussianNoise(_Random):

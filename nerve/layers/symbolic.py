@@ -45,4 +45,4 @@ class Node:
         self.output_tensors = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
         for t in self.output_tensors:
             t.node = self
-        layer._inbound_nodes.append(self)
+        layer.inbound_nodes.append(self)

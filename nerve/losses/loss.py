@@ -48,7 +48,7 @@ def apply_mask(sample_weight, mask, dtype, reduction):
     if reduction in ("mean", "sum_over_batch_size"):
         valid = float(mask.sum())
         mask *= mask.size / valid if valid else 0.0
-    mask = Tensor._wrap(mask)
+    mask = Tensor.wrap(mask)
     if sample_weight is None:
         return mask
     mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)

@@ -10,13 +10,13 @@ from .metric import MeanMetricWrapper, as_array, squeeze_or_expand_to_same_rank
 
 
 def _matches(condition):
-    return Tensor._wrap(condition.astype(backend.floatx()))
+    return Tensor.wrap(condition.astype(backend.floatx()))
 
 
 def _per_sample(condition):
     """0/1 values averaged over the last axis when there is one besides the batch (Keras)."""
     values = condition.astype(backend.floatx())
-    return Tensor._wrap(values.mean(axis=-1) if values.ndim >= 2 else values)
+    return Tensor.wrap(values.mean(axis=-1) if values.ndim >= 2 else values)
 
 
 def accuracy(y_true, y_pred):

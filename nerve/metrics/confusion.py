@@ -133,7 +133,7 @@ class _ConfusionMetric(Metric):
     def _vector_or_scalar(self, values):
         if len(self.thresholds) == 1:
             return self._scalar(values[0])
-        return Tensor._wrap(values.astype(self._dtype))
+        return Tensor.wrap(values.astype(self._dtype))
 
     def get_config(self):
         return dict(super().get_config(), thresholds=self.init_thresholds, top_k=self.top_k,

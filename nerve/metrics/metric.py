@@ -70,7 +70,7 @@ class Metric(FromConfig):
 
     def _scalar(self, value):
         """``value`` as a 0-d Tensor of the metric's dtype."""
-        return Tensor._wrap(backend.xp.asarray(value, dtype=self._dtype))
+        return Tensor.wrap(backend.xp.asarray(value, dtype=self._dtype))
 
     def get_config(self):
         return {"name": self.name, "dtype": self._dtype}

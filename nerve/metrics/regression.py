@@ -22,26 +22,26 @@ def _pair(y_true, y_pred):
 def mean_squared_error(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
     diff = y_true - y_pred
-    return Tensor._wrap((diff * diff).mean(axis=-1))
+    return Tensor.wrap((diff * diff).mean(axis=-1))
 
 
 def mean_absolute_error(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
-    return Tensor._wrap(abs(y_true - y_pred).mean(axis=-1))
+    return Tensor.wrap(abs(y_true - y_pred).mean(axis=-1))
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
     xp = backend.array_module(y_pred)
     ratio = abs((y_true - y_pred) / xp.maximum(abs(y_true), _EPSILON))
-    return Tensor._wrap(100.0 * ratio.mean(axis=-1))
+    return Tensor.wrap(100.0 * ratio.mean(axis=-1))
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
     xp = backend.array_module(y_pred)
     diff = xp.log1p(xp.maximum(y_pred, _EPSILON)) - xp.log1p(xp.maximum(y_true, _EPSILON))
-    return Tensor._wrap((diff * diff).mean(axis=-1))
+    return Tensor.wrap((diff * diff).mean(axis=-1))
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -51,14 +51,14 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     def normalize(x):
         return x / xp.sqrt(xp.maximum((x * x).sum(axis=axis, keepdims=True), 1e-12))
 
-    return Tensor._wrap((normalize(y_true) * normalize(y_pred)).sum(axis=axis))
+    return Tensor.wrap((normalize(y_true) * normalize(y_pred)).sum(axis=axis))
 
 
 def log_cosh(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
     xp = backend.array_module(y_pred)
     x = y_pred - y_true
-    return Tensor._wrap((xp.logaddexp(x, -x) - 0.6931471805599453).mean(axis=-1))
+    return Tensor.wrap((xp.logaddexp(x, -x) - 0.6931471805599453).mean(axis=-1))
 
 
 class MeanSquaredError(MeanMetricWrapper):

@@ -24,12 +24,12 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     clone = clone_function or _clone_layer
     if isinstance(model, Sequential):
         new = Sequential(name=model.name, trainable=model.trainable)
-        for layer in model._layers:
+        for layer in model._layers:          # with the InputLayer, which Sequential.layers hides (as Keras)
             new.add(clone(layer) if not _is_input_layer(layer) else _clone_layer(layer), rebuild=False)
         new._maybe_rebuild()
         return new
     if isinstance(model, Functional):
-        originals = {layer.name: layer for layer in model._layers}
+        originals = {layer.name: layer for layer in model.layers}
 
         def make_layer(layer_config):
             # the functional config's own "name": a custom get_config() may leave "name" out

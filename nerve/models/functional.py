@@ -215,7 +215,7 @@ class Functional(Model):
         node_index = {}
         for layer in self._layers:
             kept = 0
-            for node in layer._inbound_nodes:
+            for node in layer.inbound_nodes:
                 if id(node) in self._node_ids:
                     node_index[id(node)] = kept
                     kept += 1
@@ -232,7 +232,7 @@ class Functional(Model):
             config["name"] = layer.name
             config["inbound_nodes"] = [
                 {"args": _serialize_arg(node.args, ref), "kwargs": _serialize_arg(node.kwargs, ref)}
-                for node in layer._inbound_nodes if id(node) in self._node_ids and node.input_tensors
+                for node in layer.inbound_nodes if id(node) in self._node_ids and node.input_tensors
             ]
             layer_configs.append(config)
         return {

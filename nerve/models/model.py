@@ -88,7 +88,7 @@ class Model(Trainer, Layer):
 
     def __call__(self, *args, **kwargs):
         if args and backend.is_array(args[0]):          # a raw batch: wrap it, Layer's fast path follows
-            args = (Tensor._wrap(args[0]),) + args[1:]
+            args = (Tensor.wrap(args[0]),) + args[1:]
         if self._build_spec is None and args:
             self._build_spec = _input_spec_of(args[0])
         return super().__call__(*args, **kwargs)

@@ -177,8 +177,8 @@ class Sequential(Model):
         """The nodes of the current graph (for summary): the last one of each layer."""
         if self._input is None:
             return []
-        return [self._layers[0]._inbound_nodes[0]] + [layer._inbound_nodes[-1] for layer in self.layers
-                                                       if layer._inbound_nodes]
+        return [self._layers[0].inbound_nodes[0]] + [layer.inbound_nodes[-1] for layer in self.layers
+                                                       if layer.inbound_nodes]
 
     # ---- configuration ----------------------------------------------------------------------
     def get_config(self):

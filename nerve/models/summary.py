@@ -37,7 +37,7 @@ def _format_shape(shape):
 
 
 def _output_shape(layer, relevant):
-    nodes = [n for n in layer._inbound_nodes if relevant is None or id(n) in relevant] or layer._inbound_nodes
+    nodes = [n for n in layer.inbound_nodes if relevant is None or id(n) in relevant] or layer.inbound_nodes
     if not nodes:
         return "?"
     shapes = [_format_shape(t.shape) for t in nodes[-1].output_tensors]
@@ -52,12 +52,12 @@ def _param_count(layer):
 
 def _connections(layer, relevant):
     parts = []
-    for node in layer._inbound_nodes:
+    for node in layer.inbound_nodes:
         if relevant is not None and id(node) not in relevant:
             continue
         for t in node.input_tensors:
             producer = t.node
-            index = next(i for i, n in enumerate(producer.layer._inbound_nodes) if n is producer)
+            index = next(i for i, n in enumerate(producer.layer.inbound_nodes) if n is producer)
             tensor_index = next(i for i, o in enumerate(producer.output_tensors) if o is t)
             parts.append(f"{producer.layer.name}[{index}][{tensor_index}]")
     return ", ".join(parts) or "-"
@@ -71,7 +71,7 @@ def _is_sequential_like(model):
         if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].input_tensors) > 1):
             return False
     for layer in model.layers:
-        if sum(1 for n in layer._inbound_nodes if id(n) in model._node_ids) > 1:
+        if sum(1 for n in layer.inbound_nodes if id(n) in model._node_ids) > 1:
             return False
     return True
 

@@ -375,4 +375,4 @@ def step(x):
     """
     x = as_tensor(x)
     dtype = x.dtype if backend.is_float_dtype(x.dtype) else backend.floatx()
-    return Tensor._wrap((x.data >= 0).astype(dtype))
+    return Tensor.wrap((x.data >= 0).astype(dtype))

@@ -132,7 +132,7 @@ def scaled_dot_product_attention(query, key, value, mask=None, bias=None, scale=
     else:
         out = op(query, key, value)
     if return_weights:
-        return out, Tensor._wrap(op.p)
+        return out, Tensor.wrap(op.p)
     return out
 
 

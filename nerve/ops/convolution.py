@@ -213,7 +213,7 @@ def _same_dtype(op, inputs, kernel):
     if inputs.dtype == kernel.dtype:
         return inputs, kernel
     if not backend.is_float_dtype(inputs.dtype):      # e.g. uint8 images: take the kernel's dtype
-        return Tensor._wrap(inputs.data.astype(kernel.dtype)), kernel
+        return Tensor.wrap(inputs.data.astype(kernel.dtype)), kernel
     raise TypeError(f"{op}: inputs ({inputs.dtype}) and kernel ({kernel.dtype}) must have the same "
                     "dtype; cast one of them")
 

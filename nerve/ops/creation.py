@@ -22,7 +22,7 @@ def shape(x):
 
 def _filled(fill, shape, dtype):
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor._wrap(backend.xp.full(shape, fill, dtype=dtype or backend.floatx()))
+    return Tensor.wrap(backend.xp.full(shape, fill, dtype=dtype or backend.floatx()))
 
 
 def zeros(shape, dtype=None):
@@ -43,13 +43,13 @@ def full(shape, fill_value, dtype=None):
 def zeros_like(x, dtype=None):
     """Zeros with the shape (and, unless ``dtype``, the dtype) of ``x``."""
     x = as_tensor(x)
-    return Tensor._wrap(backend.array_module(x.data).zeros_like(x.data, dtype=dtype))
+    return Tensor.wrap(backend.array_module(x.data).zeros_like(x.data, dtype=dtype))
 
 
 def ones_like(x, dtype=None):
     """Ones with the shape (and, unless ``dtype``, the dtype) of ``x``."""
     x = as_tensor(x)
-    return Tensor._wrap(backend.array_module(x.data).ones_like(x.data, dtype=dtype))
+    return Tensor.wrap(backend.array_module(x.data).ones_like(x.data, dtype=dtype))
 
 
 def arange(start, stop=None, step=1, dtype=None):
@@ -62,9 +62,9 @@ def arange(start, stop=None, step=1, dtype=None):
         floating = any(isinstance(v, float) or backend.is_float_dtype(getattr(v, "dtype", int))
                        for v in bounds)
         dtype = backend.floatx() if floating else "int32"
-    return Tensor._wrap(backend.xp.arange(start, stop, step, dtype=backend.standardize_dtype(dtype)))
+    return Tensor.wrap(backend.xp.arange(start, stop, step, dtype=backend.standardize_dtype(dtype)))
 
 
 def eye(N, M=None, k=0, dtype=None):
     """The N×M matrix with ones on diagonal ``k`` (0: the main one, k > 0 above it), zeros elsewhere."""
-    return Tensor._wrap(backend.xp.eye(N, M, k, dtype=dtype or backend.floatx()))
+    return Tensor.wrap(backend.xp.eye(N, M, k, dtype=dtype or backend.floatx()))

@@ -21,10 +21,10 @@ def _pair(x1, x2, op_name):
         pass
     elif isinstance(x1, _SCALARS) and not isinstance(x2, _SCALARS):
         x2 = as_tensor(x2)
-        x1 = Tensor._wrap(backend.array_module(x2.data).asarray(x1, dtype=_scalar_dtype(x1, x2)))
+        x1 = Tensor.wrap(backend.array_module(x2.data).asarray(x1, dtype=_scalar_dtype(x1, x2)))
     elif isinstance(x2, _SCALARS) and not isinstance(x1, _SCALARS):
         x1 = as_tensor(x1)
-        x2 = Tensor._wrap(backend.array_module(x1.data).asarray(x2, dtype=_scalar_dtype(x2, x1)))
+        x2 = Tensor.wrap(backend.array_module(x1.data).asarray(x2, dtype=_scalar_dtype(x2, x1)))
     else:
         x1, x2 = as_tensor(x1), as_tensor(x2)
     if x1.shape != x2.shape and x1.ndim and x2.ndim:
@@ -421,7 +421,7 @@ absolute = abs
 def sign(x):
     """sign(x) ∈ {−1, 0, 1}; piecewise constant, so no gradient flows."""
     x = as_tensor(x)
-    return Tensor._wrap(backend.array_module(x.data).sign(x.data))
+    return Tensor.wrap(backend.array_module(x.data).sign(x.data))
 
 
 def clip(x, x_min, x_max):
@@ -470,7 +470,7 @@ def _compare(name):
     def compare(x1, x2):
         x1, x2 = _pair(x1, x2, name)
         xp = backend.array_module(x1.data)
-        return Tensor._wrap(getattr(xp, name)(x1.data, x2.data))
+        return Tensor.wrap(getattr(xp, name)(x1.data, x2.data))
     compare.__name__ = name
     compare.__doc__ = f"Elementwise {name} (a boolean Tensor; no gradient)."
     return compare

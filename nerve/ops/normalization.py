@@ -182,7 +182,7 @@ def fused_batch_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3)
     stat_axes = tuple(a for a in range(x.ndim) if a not in channel_axes)
     y, fn = _normalize("fused_batch_normalization", x, stat_axes, channel_axes, scale, offset, epsilon)
     kept = tuple(x.shape[a] for a in channel_axes)
-    return y, Tensor._wrap(fn.mean.reshape(kept)), Tensor._wrap(fn.variance.reshape(kept))
+    return y, Tensor.wrap(fn.mean.reshape(kept)), Tensor.wrap(fn.variance.reshape(kept))
 
 
 def layer_normalization(x, scale=None, offset=None, axis=-1, epsilon=1e-3):

@@ -220,11 +220,11 @@ def argmax(x, axis=None, keepdims=False):
     """The index of the largest element along ``axis`` (the first one on ties); integer, no gradient."""
     x = as_tensor(x)
     xp = backend.array_module(x.data)
-    return Tensor._wrap(xp.argmax(x.data, axis=axis, keepdims=keepdims))
+    return Tensor.wrap(xp.argmax(x.data, axis=axis, keepdims=keepdims))
 
 
 def argmin(x, axis=None, keepdims=False):
     """The index of the smallest element along ``axis`` (the first one on ties); integer, no gradient."""
     x = as_tensor(x)
     xp = backend.array_module(x.data)
-    return Tensor._wrap(xp.argmin(x.data, axis=axis, keepdims=keepdims))
+    return Tensor.wrap(xp.argmin(x.data, axis=axis, keepdims=keepdims))

@@ -383,7 +383,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
     out = (x.data[..., None] == xp.arange(num_classes)).astype(dtype or backend.floatx())
     if axis != -1:
         out = xp.moveaxis(out, -1, axis)
-    return Tensor._wrap(out)
+    return Tensor.wrap(out)
 
 
 def stop_gradient(x):

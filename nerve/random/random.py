@@ -34,7 +34,7 @@ def _float_dtype(dtype, where):
 
 
 def _wrap(array, dtype):
-    return Tensor._wrap(backend.xp.asarray(array.astype(dtype, copy=False)))
+    return Tensor.wrap(backend.xp.asarray(array.astype(dtype, copy=False)))
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):

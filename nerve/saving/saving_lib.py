@@ -45,7 +45,7 @@ MODEL_WEIGHTS = "model.weights.safetensors"
 OPTIMIZER_WEIGHTS = "optimizer.weights.safetensors"
 
 # Attributes that hold a layer's bookkeeping, not sub-layers with weights of their own.
-_SKIP_ATTRIBUTES = {"_layers", "_inbound_nodes", "_weights", "_losses", "_outer", "_input", "_output",
+_SKIP_ATTRIBUTES = {"_layers", "inbound_nodes", "_weights", "_losses", "_outer", "_input", "_output",
                     "_inputs", "_outputs", "_inputs_struct", "_outputs_struct", "_nodes", "_plan",
                     "_input_layers", "_nodes_by_depth", "_node_ids"}
 
@@ -55,7 +55,7 @@ _SKIP_ATTRIBUTES = {"_layers", "_inbound_nodes", "_weights", "_losses", "_outer"
 def weight_paths(model):
     """``{path: Variable}`` for every weight of ``model`` (see the module docstring for paths)."""
     return {_join(path, "vars", str(i)): variable
-            for path, layer in layer_paths(model) for i, variable in enumerate(layer._own_weights())}
+            for path, layer in layer_paths(model) for i, variable in enumerate(layer.own_weights())}
 
 
 def layer_paths(model):
@@ -91,7 +91,7 @@ def _children(layer):
     from ..models.functional import Functional
     from ..models.sequential import Sequential
     if isinstance(layer, (Functional, Sequential)):
-        yield from _container("layers", layer._layers)
+        yield from _container("layers", layer.layers)
     for name in sorted(vars(layer)):
         if name in _SKIP_ATTRIBUTES or name.startswith("__"):
             continue
@@ -102,7 +102,7 @@ def _children(layer):
             yield from _container(name, value.values())
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
             yield from _container(name, value)
-    yield from _container("layers", layer._layers)      # tracked but not found above
+    yield from _container("layers", layer.layers)      # tracked but not found above
 
 
 def _write_member(archive, name, data):

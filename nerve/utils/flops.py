@@ -101,9 +101,9 @@ def _layer_calls(model):
     calls = []
     for layer in model.layers:
         if relevant is not None:
-            nodes = [n for n in layer._inbound_nodes if id(n) in relevant]
+            nodes = [n for n in layer.inbound_nodes if id(n) in relevant]
         else:                                   # a Sequential: the latest call of each layer
-            nodes = layer._inbound_nodes[-1:]
+            nodes = layer.inbound_nodes[-1:]
         if not nodes and not _is_model(layer):
             raise ValueError(f"count_macs: model '{model.name}' is not built (layer '{layer.name}' was never "
                              "called): give it an Input or call it on data first")

@@ -49,10 +49,10 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
              '  node [shape=record, fontname="Helvetica"];']
     nodes = list(getattr(model, "_nodes", []) or [])
     relevant = {id(n) for n in nodes}
-    layers = list(getattr(model, "_layers", model.layers))
+    layers = list(getattr(model, "_layers", model.layers))       # a Sequential's InputLayer too
     ids = {id(layer): f"layer_{i}" for i, layer in enumerate(layers)}
     for layer in layers:
-        node = next((n for n in layer._inbound_nodes if id(n) in relevant), None)
+        node = next((n for n in layer.inbound_nodes if id(n) in relevant), None)
         label = _label(layer, node, show_shapes, show_dtype, show_layer_names, show_layer_activations,
                        show_trainable)
         lines.append(f"  {ids[id(layer)]} [label={_quote(label)}];")

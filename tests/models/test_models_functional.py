@@ -79,7 +79,7 @@ def test_shared_layer_has_one_set_of_weights_and_two_nodes(rng):
     model = nerve.Model([a, b], out)
     assert model.count_params() == 5 * 4 + 4
     assert sum(1 for layer in model.layers if layer is shared) == 1
-    assert len([n for n in shared._inbound_nodes if id(n) in model._node_ids]) == 2
+    assert len([n for n in shared.inbound_nodes if id(n) in model._node_ids]) == 2
     x1, x2 = rng.normal(size=(3, 5)).astype("float32"), rng.normal(size=(3, 5)).astype("float32")
     expected = shared(x1).numpy() + shared(x2).numpy()
     np.testing.assert_allclose(model([x1, x2]).numpy(), expected, rtol=1e-6)

@@ -55,8 +55,8 @@ def masked_softmax(scores, mask, zero_masked=True):
         return ops.softmax(scores, axis=-1)
     xp = backend.array_module(scores.data)
     bias = xp.where(mask, 0, MASKED_SCORE).astype(scores.dtype)
-    weights = ops.softmax(scores + Tensor._wrap(bias), axis=-1)
-    return weights * Tensor._wrap(mask.astype(scores.dtype)) if zero_masked else weights
+    weights = ops.softmax(scores + Tensor.wrap(bias), axis=-1)
+    return weights * Tensor.wrap(mask.astype(scores.dtype)) if zero_masked else weights
 
 
 def mask_as_bias(mask, dtype):

@@ -65,7 +65,7 @@ class BaseImageLayer(Layer):
     def apply(self, images):
         """The transformation of a batch (a Tensor); random layers work on its raw array."""
         array = images.data
-        return Tensor._wrap(self.transform(array, self._rng(backend.array_module(array))))
+        return Tensor.wrap(self.transform(array, self._rng(backend.array_module(array))))
 
     def inference(self, images):
         """What a random layer returns outside training, for a batch: its input."""

@@ -102,8 +102,8 @@ class Normalization(Layer):
             inputs = inputs.astype(self.dtype)
         xp = backend.array_module(inputs.data)
         mean, variance = self._statistics(inputs.dtype, xp)
-        std = Tensor._wrap(xp.maximum(xp.sqrt(variance), xp.asarray(EPSILON, dtype=inputs.dtype)))
-        mean = Tensor._wrap(mean)
+        std = Tensor.wrap(xp.maximum(xp.sqrt(variance), xp.asarray(EPSILON, dtype=inputs.dtype)))
+        mean = Tensor.wrap(mean)
         if self.invert:
             return ops.add(mean, ops.multiply(inputs, std))
         return ops.divide(ops.subtract(inputs, mean), std)

@@ -25,8 +25,8 @@ class Rescaling(Layer):
         if not backend.is_float_dtype(inputs.dtype):
             inputs = inputs.astype(self.dtype)
         xp = backend.array_module(inputs.data)
-        scale = Tensor._wrap(xp.asarray(self.scale, dtype=inputs.dtype))
-        offset = Tensor._wrap(xp.asarray(self.offset, dtype=inputs.dtype))
+        scale = Tensor.wrap(xp.asarray(self.scale, dtype=inputs.dtype))
+        offset = Tensor.wrap(xp.asarray(self.offset, dtype=inputs.dtype))
         return ops.add(ops.multiply(inputs, scale), offset)
 
     def compute_output_shape(self, input_shape):

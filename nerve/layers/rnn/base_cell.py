@@ -100,12 +100,12 @@ class BaseRecurrentCell(Layer):
         """keep / (1 − rate), keep ~ Bernoulli(1 − rate): Keras's dropout of a tensor of ones."""
         rng = backend.rng() if self._generator is None else self._generator
         keep = rng.random(shape, dtype="float32") >= rate
-        return Tensor._wrap((keep / (1.0 - rate)).astype(dtype))
+        return Tensor.wrap((keep / (1.0 - rate)).astype(dtype))
 
     # ---- states and config ---------------------------------------------------------------------
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [Tensor._wrap(backend.xp.zeros((batch_size, n), dtype=self.dtype)) for n in sizes]
+        return [Tensor.wrap(backend.xp.zeros((batch_size, n), dtype=self.dtype)) for n in sizes]
 
     def get_config(self):
         return {

@@ -91,7 +91,7 @@ class RNN(Layer):
         if make is not None:
             states = make(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
-        return [Tensor._wrap(backend.xp.zeros((batch_size, n), dtype=self.dtype)) for n in self.state_size]
+        return [Tensor.wrap(backend.xp.zeros((batch_size, n), dtype=self.dtype)) for n in self.state_size]
 
     def reset_state(self):
         """Zero the states a stateful layer carries between batches."""
@@ -145,7 +145,7 @@ class RNN(Layer):
                 f"{describe(self)}: a stateful RNN keeps the batch size of its first batch; expected batches "
                 f"of {self.states[0].shape[0]} sequences, received {batch}"
             )
-        return [Tensor._wrap(v.data.copy()) for v in self.states]
+        return [Tensor.wrap(v.data.copy()) for v in self.states]
 
     def _fused_sequence(self, sequences, states, mask, training):
         """``(outputs, last_output, states)`` from a whole-sequence op, or None to run the cell loop.
