@@ -13,7 +13,7 @@ import numpy as np
 
 import nerve
 from nerve import layers
-from nerve.cli import augmentation
+from nerve.applications.classifier_run import augmentation
 from nerve.datasets import mnist
 from nerve.visualize._figure import new_figure, save, show_image
 

@@ -182,22 +182,23 @@ def test_cli_lists_the_zoo_and_prints_its_macs(capsys):
 
 def test_nerve_train_pictures_work_for_a_resnet(tmp_path, rng):
     """The run folder's pictures: feature maps are drawn for layer chains only (a ResNet merges)."""
-    from nerve import cli
+    from nerve.applications import classifier_run
     model = resnet.CifarResNet(8, input_shape=(12, 12, 3), classes=3)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = rng.random((6, 12, 12, 3), dtype=np.float32), np.arange(6) % 3
     history = model.fit(x, y, epochs=1, verbose=0)
-    written = cli._pictures(model, history, None, x, y, np.asarray(model.predict(x, verbose=0)),
-                            ["a", "b", "c"], str(tmp_path))
+    written = classifier_run._pictures(model, history, None, x, y, np.asarray(model.predict(x, verbose=0)),
+                                       ["a", "b", "c"], str(tmp_path))
     names = sorted(p.rsplit("/", 1)[-1] for p in written)
     assert names == ["confusion_matrix.png", "filters.png", "history.png", "misclassified.png"]
-    assert cli._is_chain(applications.LeNet5()) and not cli._is_chain(model)
+    assert classifier_run._is_chain(applications.LeNet5()) and not classifier_run._is_chain(model)
 
 
 def test_nerve_train_refuses_images_too_small_for_the_model(monkeypatch, capsys, tmp_path):
     from nerve import cli
+    from nerve.applications import classifier_run
     tiny = np.zeros((4, 28, 28, 1), "float32"), np.arange(4) % 2
-    monkeypatch.setattr(cli, "load_dataset", lambda name, limit=None: (tiny, tiny, ["0", "1"]))
+    monkeypatch.setattr(classifier_run, "load_dataset", lambda name, limit=None: (tiny, tiny, ["0", "1"]))
     with pytest.raises(SystemExit) as exit_:
         cli.main(["train", "vgg16", "--dataset", "mnist", "--out", str(tmp_path)])
     assert exit_.value.code == 2
