@@ -6,6 +6,8 @@ training=None)`` (the computation, on Tensors), ``compute_output_shape`` and
 ``get_config``. ``__call__`` does the bookkeeping around ``call``: converting
 inputs, building on first use, checking the input spec, passing ``training``
 down to nested layers, and recording a graph node when the inputs are symbolic.
+The weights API (``add_weight``, ``weights``, ``get_weights``, ``losses``...) is
+inherited from ``layer_weights.py``; of it, a call uses only ``add_loss`` (activity penalties).
 """
 
 import contextlib
@@ -17,6 +19,7 @@ from ..tensor import Tensor, Variable, as_tensor
 from ..utils.configurable import FromConfig
 from ..utils.naming import auto_name
 from ..utils.tree import flatten, map_shape_structure, map_structure
+from .layer_weights import LayerWeights
 from .symbolic import KerasTensor, Node
 
 _registry = {}                  # class name -> Layer subclass, for deserialization
@@ -31,7 +34,7 @@ class InputSpec:
         self.description = description
 
 
-class Layer(FromConfig):
+class Layer(FromConfig, LayerWeights):
     """Base class of every layer (and of Model).
 
     Args:
@@ -98,92 +101,6 @@ class Layer(FromConfig):
             stack.extend(reversed(layer._layers))
         return order
 
-    # ---- weights ----------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
-                   regularizer=None, constraint=None, name=None):
-        """Create a Variable owned by this layer (``build`` calls this)."""
-        from .. import constraints, initializers, regularizers
-        shape = tuple(shape or ())
-        init = initializers.get(initializer)
-        from ..saving.tensor_file import check_weight_allocation
-        check_weight_allocation(self.name, name, shape)      # a model file loading: refuse what it cannot fill
-        variable = Variable(init, shape=shape, dtype=dtype or self.dtype,
-                            trainable=trainable and self._trainable, name=name)
-        variable.path = f"{self.name}/{name}" if name else self.name
-        variable.regularizer = regularizers.get(regularizer) if regularizer is not None else None
-        variable.constraint = constraints.get(constraint)
-        variable._layer_trainable = trainable
-        self._weights.append(variable)
-        return variable
-
-    def own_weights(self):
-        """This layer's own weights: those created trainable first, then the others (Keras's order)."""
-        return ([w for w in self._weights if w._layer_trainable]
-                + [w for w in self._weights if not w._layer_trainable])
-
-    def _collect(self, pick):
-        result, seen = [], set()
-        for layer in self._flatten_layers():
-            for w in pick(layer):
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    result.append(w)
-        return result
-
-    @property
-    def weights(self):
-        """All weights: each layer's own (trainable first), then its nested layers', depth first."""
-        return self._collect(Layer.own_weights)
-
-    @property
-    def trainable_weights(self):
-        return [w for w in self.weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        return [w for w in self.weights if not w.trainable]
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-    variables = weights
-
-    @property
-    def trainable(self):
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        """Freezing a layer freezes its nested layers: their weights stop receiving gradients."""
-        for layer in self._flatten_layers():
-            layer._trainable = bool(value)
-            for w in layer._weights:
-                w.trainable = bool(value) and getattr(w, "_layer_trainable", True)
-
-    def get_weights(self):
-        """Copies of the weights as NumPy arrays, in Keras's order (later training leaves them be,
-        so they can be kept as a snapshot: EarlyStopping's best weights)."""
-        return [w.numpy().copy() for w in self.weights]
-
-    def set_weights(self, weights):
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': set_weights received {len(weights)} arrays, "
-                f"expected {len(own)} ({[w.shape for w in own]})"
-            )
-        for variable, value in zip(own, weights):
-            if tuple(value.shape) != variable.shape:
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' has shape "
-                    f"{variable.shape}, received an array of shape {tuple(value.shape)}"
-                )
-            variable.assign(value)
-
-    def count_params(self):
-        if not self.built:
-            raise ValueError(f"{type(self).__name__} '{self.name}': count_params() needs the layer built first")
-        return int(sum(w.size for w in self.weights))
-
     @property
     def input(self):
         """The symbolic input of this layer's first call in a functional graph."""
@@ -200,19 +117,6 @@ class Layer(FromConfig):
                 f"{type(self).__name__} '{self.name}' has no `{what}`: it was never called on a symbolic Input"
             )
         return self.inbound_nodes[0]
-
-    # ---- losses (regularization) --------------------------------------------------------
-    def add_loss(self, loss):
-        self._losses.append(loss)
-
-    @property
-    def losses(self):
-        """Penalties of the last call (``add_loss``) and of every regularized weight, as Tensors."""
-        result = []
-        for layer in self._flatten_layers():
-            result += layer._losses
-            result += [w.regularizer(w) for w in layer._weights if w.regularizer is not None and w.trainable]
-        return result
 
     # ---- the call ---------------------------------------------------------------------
     def build(self, input_shape):
