@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-_PATH = os.path.join(os.path.dirname(__file__), "..", "examples", "keras_guides", "run_guides.py")
+_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "keras_guides", "run_guides.py")
 
 
 @pytest.fixture(scope="module")
