@@ -186,3 +186,42 @@ def binary_crossentropy(target, output, from_logits=False, epsilon=1e-7):
         return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
     p = np.clip(np.asarray(output, np.float64), epsilon, 1 - epsilon)
     return -(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+# ---- image resize (half-pixel centers, channels last) ---------------------------------------
+
+def _triangle_weights(n_in, n_out, width):
+    """weights[i][j] ∝ max(0, 1 − |(j + ½) − (i + ½)·n_in/n_out| / width), each row summing to 1.
+
+    width 1 is bilinear interpolation (a source left of pixel 0 or right of the last reads that
+    pixel); width n_in/n_out > 1 is the antialiasing triangle stretched over the downsampled span.
+    """
+    weights = []
+    for i in range(n_out):
+        center = (i + 0.5) * n_in / n_out
+        row = [max(0.0, 1.0 - abs(j + 0.5 - center) / width) for j in range(n_in)]
+        weights.append([w / sum(row) for w in row])
+    return weights
+
+
+def resize(images, size, interpolation="bilinear", antialias=False):
+    """y[n, i, j, c] = Σ_a Σ_b w_h[i][a] · w_w[j][b] · x[n, a, b, c] (bilinear), or
+    x[n, ⌊(i + ½)·H/h⌋, ⌊(j + ½)·W/w⌋, c] (nearest); images (N, H, W, C)."""
+    x = np.asarray(images, np.float64)
+    (height, width), (out_h, out_w) = x.shape[1:3], size
+    y = np.zeros((x.shape[0], out_h, out_w, x.shape[-1]))
+    if interpolation == "nearest":
+        for i in range(out_h):
+            for j in range(out_w):
+                a = min(math.floor((i + 0.5) * height / out_h), height - 1)
+                b = min(math.floor((j + 0.5) * width / out_w), width - 1)
+                y[:, i, j] = x[:, a, b]
+        return y
+    w_h = _triangle_weights(height, out_h, max(height / out_h, 1.0) if antialias else 1.0)
+    w_w = _triangle_weights(width, out_w, max(width / out_w, 1.0) if antialias else 1.0)
+    for i in range(out_h):
+        for j in range(out_w):
+            for a in range(height):
+                for b in range(width):
+                    y[:, i, j] += w_h[i][a] * w_w[j][b] * x[:, a, b]
+    return y

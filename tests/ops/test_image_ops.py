@@ -1,9 +1,11 @@
-"""nerve.ops.image.resize: values and gradients against PyTorch's interpolate, float64 gradient
-checks, Keras's crop/pad-to-aspect-ratio arithmetic, dtypes and argument errors."""
+"""nerve.ops.image.resize: values against a plain NumPy reference (tests/numpy_reference.py) and
+PyTorch's interpolate, gradients by float64 central differences and against PyTorch, Keras's
+crop/pad-to-aspect-ratio arithmetic, dtypes and argument errors."""
 
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import Tensor
 from nerve.ops import image
 from nerve.testing import gradcheck
@@ -35,6 +37,18 @@ def _check_against_torch(torch, shape, size, interpolation, antialias=False, **t
 
 SIZES = [((2, 5, 7, 3), (10, 14)), ((1, 6, 6, 2), (4, 9)), ((2, 9, 4, 1), (3, 2)), ((1, 7, 5, 2), (11, 5)),
          ((3, 4, 4, 2), (1, 1))]
+
+
+@pytest.mark.parametrize("interpolation,antialias", [("bilinear", False), ("bilinear", True), ("nearest", False)])
+@pytest.mark.parametrize("shape,size", SIZES)
+def test_matches_numpy_reference(shape, size, interpolation, antialias):
+    x = R.standard_normal(shape)
+    want = ref.resize(x, size, interpolation, antialias)
+    got = image.resize(x, size, interpolation=interpolation, antialias=antialias)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+    got32 = image.resize(x.astype(np.float32), size, interpolation=interpolation, antialias=antialias)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32.numpy(), want, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("shape,size", SIZES)
