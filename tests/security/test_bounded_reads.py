@@ -4,7 +4,6 @@ file, before the memory they ask for is allocated."""
 
 import io
 import json
-import time
 import tracemalloc
 import zipfile
 
@@ -90,14 +89,12 @@ def test_huge_shape_in_the_config_is_refused_cheaply(saved, tmp_path):
     config["config"]["layers"][1]["config"]["units"] = 10 ** 11
     path = _zip(tmp_path / "huge.nerve", list(dict(saved, **{"config.json": json.dumps(config)}).items()))
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         error = _refused(path, r"layer 'd' would create weight 'kernel' of shape \(4, 100000000000\)")
         assert "(4, 3)" in str(error)                     # the file's shape, named too
-        assert tracemalloc.get_traced_memory()[1] < 16 << 20
+        assert tracemalloc.get_traced_memory()[1] < 16 << 20     # cheaply: nothing of the 4·10¹¹ values is allocated
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 5
 
 
 def test_many_layers_asking_for_the_largest_shape_are_refused(saved, tmp_path):
