@@ -8,10 +8,10 @@ from .creation import (  # noqa: F401
     arange, convert_to_numpy, convert_to_tensor, eye, full, ones, ones_like, shape, zeros, zeros_like,
 )
 from .math import (  # noqa: F401
-    abs, absolute, add, cast, clip, divide, equal, erf, exp, greater, greater_equal, less,
-    less_equal, log, log1p, logical_and, logical_or, maximum, minimum, multiply, negative,
-    not_equal, power, sign, sqrt, square, subtract, true_divide, where,
+    add, divide, equal, greater, greater_equal, less, less_equal, logical_and, logical_or, maximum, minimum,
+    multiply, not_equal, power, subtract, true_divide, where,
 )
+from .unary import abs, absolute, cast, clip, erf, exp, log, log1p, negative, sign, sqrt, square  # noqa: F401
 from .linalg import cholesky, det, dot, eigh, einsum, inv, matmul, norm, qr, solve, svd  # noqa: F401
 from .reduction import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .shape_ops import (  # noqa: F401

@@ -11,7 +11,7 @@ import math
 from .. import backend
 from ..autodiff import Function
 from ..tensor import Tensor, as_tensor
-from .math import _erf
+from .unary import _erf
 
 __all__ = [
     "elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_sigmoid", "relu", "relu6",

@@ -10,7 +10,8 @@ from ..tensor import as_float_tensor
 from .activations import sigmoid, softplus
 from .axis_activations import softmax
 from .losses import _epsilon, _same_dtype, binary_crossentropy
-from .math import abs, clip, divide, log, maximum, multiply, power, square, subtract, where
+from .math import divide, maximum, multiply, power, subtract, where
+from .unary import abs, clip, log, square
 from .reduction import max, mean, sum
 
 __all__ = [

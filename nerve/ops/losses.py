@@ -12,7 +12,7 @@ from ..autodiff import Function
 from ..tensor import as_float_tensor, as_tensor
 from .activations import _sigmoid
 from .axis_activations import _log_softmax
-from .math import cast
+from .unary import cast
 from .reduction import normalize_axis
 from .shape_ops import squeeze
 

@@ -17,8 +17,9 @@ import math
 from .. import backend
 from ..autodiff import Function
 from ..tensor import as_tensor
-from .math import abs as _abs
-from .math import cast, not_equal, power
+from .math import not_equal, power
+from .unary import abs as _abs
+from .unary import cast
 from .reduction import max as _max
 from .reduction import min as _min
 from .reduction import sum as _sum

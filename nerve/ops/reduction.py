@@ -204,7 +204,7 @@ def var(x, axis=None, keepdims=False):
 
 def std(x, axis=None, keepdims=False):
     """√var(x): the population standard deviation, as Keras."""
-    from .math import sqrt
+    from .unary import sqrt
     return sqrt(var(x, axis, keepdims))
 
 
