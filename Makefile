@@ -11,7 +11,7 @@ ifneq ($(wildcard ../shared/data),)
 export NERVE_DATASETS_MIRROR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: demo test fuzz bench clean
+.PHONY: demo test test-without-peers fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 tests
 	@# every docstring example in the package runs too (the names they use: conftest.py)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -p no:xdist --doctest-modules nerve
+
+test-without-peers: $(STAMP)
+	@# as on a machine without PyTorch, Keras, TensorFlow or JAX (tests/without_peers.py hides them):
+	@# only the comparisons with them skip (-rs lists each); every correctness check has a NumPy oracle
+	NERVE_TEST_WITHOUT=torch,keras,tensorflow,jax OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -q -n 2 -rs tests
 
 fuzz: $(STAMP)
 	@# property-based fuzzing of every file reader (tests/security/fuzzing.py): NERVE_FUZZ_EXAMPLES random
