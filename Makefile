@@ -32,9 +32,9 @@ test: $(STAMP)
 
 test-without-peers: $(STAMP)
 	@# as on a machine without PyTorch, Keras, TensorFlow or JAX (tests/without_peers.py hides them):
-	@# only the comparisons with them skip (-rs lists each); every correctness check has a NumPy oracle
+	@# only the comparisons with them skip (the summary lists each); every correctness check has a NumPy oracle
 	NERVE_TEST_WITHOUT=torch,keras,tensorflow,jax OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
-		$(BIN)/python -m pytest -q -n 2 -rs tests
+		$(BIN)/python -m pytest -q -n 2 tests
 
 fuzz: $(STAMP)
 	@# property-based fuzzing of every file reader (tests/security/fuzzing.py): NERVE_FUZZ_EXAMPLES random
