@@ -26,9 +26,12 @@ cached and never exists whole, so no convolution allocates ΠK times its input
 traffic being the limit). The weight gradient rebuilds the chunks it needs.
 
 Everything works on channels_last arrays with 1, 2 or 3 spatial axes, NumPy or
-CuPy. For 2-D convolutions on NumPy arrays col2im runs compiled when numba is
-installed (:mod:`conv_numba`); ``NERVE_NUMBA=0`` keeps the NumPy form below, which
-is the reference.
+CuPy. For 2-D convolutions on NumPy arrays, when numba is installed, col2im runs
+compiled (:mod:`conv_numba`), and float32 convolutions into a multiple of 16 filters
+skip im2col altogether: the forward and the weight gradient run as a direct convolution
+(:mod:`conv_direct_numba`, see :func:`_direct_kernels`), the unit-stride input gradient
+through it as the convolution it equals. ``NERVE_NUMBA=0`` keeps the NumPy forms below,
+which are the reference.
 """
 
 import itertools
@@ -47,11 +50,18 @@ KEEP_BYTES = 1 << 25           # the largest im2col matrix a forward keeps for t
 def forward(x, w2, window, keep_cols=False):
     """y = im2col(x) @ W₂: (N, *S, C), (ΠK·C, F) -> (N, *O, F).
 
-    With ``keep_cols``, also returns the whole im2col matrix when it is small
-    (``KEEP_BYTES``), for :func:`weight_grad` to reuse; otherwise None.
+    With ``keep_cols``, also returns what :func:`weight_grad` can reuse: the whole im2col
+    matrix when it is small (``KEEP_BYTES``), or on the direct path (:func:`_direct_kernels`)
+    the padded input; otherwise None.
     """
     xp = backend.array_module(x)
     batch, filters = x.shape[0], w2.shape[-1]
+    direct = _direct_kernels(x, window, filters)
+    if direct is not None:
+        x_pad = _contiguous(padded(x, window))
+        y = xp.empty((batch, *window.out, filters), dtype=x.dtype)
+        direct.forward(x_pad, _kernel_rows(w2, window), y, *window.strides)
+        return y, (x_pad if keep_cols else None)
     if window.is_pointwise():
         cols = x.reshape(-1, x.shape[-1])
         return (cols @ w2).reshape(batch, *window.out, filters), (cols if keep_cols else None)
@@ -66,9 +76,15 @@ def forward(x, w2, window, keep_cols=False):
 
 
 def weight_grad(x, gy, window, cols=None):
-    """dW₂ = im2col(x)ᵀ @ dY: (N, *S, C), (N, *O, F) -> (ΠK·C, F); ``cols``: im2col(x) if kept."""
+    """dW₂ = im2col(x)ᵀ @ dY: (N, *S, C), (N, *O, F) -> (ΠK·C, F); ``cols``: what forward kept."""
     gy = _blas_ready(gy)
     filters = gy.shape[-1]
+    direct = _direct_kernels(x, window, filters)
+    if direct is not None:
+        x_pad = cols if cols is not None and cols.ndim == x.ndim else _contiguous(padded(x, window))
+        gw = backend.array_module(x).empty((window.kernel[0], window.kernel[1] * x.shape[-1], filters),
+                                           dtype=x.dtype)
+        return direct.weight_grad(x_pad, gy, gw, *window.strides).reshape(-1, filters)
     if cols is not None:
         return cols.T @ gy.reshape(-1, filters)
     if window.is_pointwise():
@@ -83,7 +99,9 @@ def weight_grad(x, gy, window, cols=None):
 def input_grad(gy, w2, window, channels):
     """dX = col2im(dY @ W₂ᵀ): (N, *O, F), (ΠK·C, F) -> (N, *S, C).
 
-    With unit strides and at least as many input channels as filters (C ≥ F, C ≥ 16)
+    With unit strides and at least as many input channels as filters (C ≥ F, C ≥ 16), or
+    when that convolution takes the direct path and the input has at most twice as many
+    positions as the output (the "full" convolution does ΠS/ΠO times the forward's work),
     it is computed instead as the convolution it equals, see :func:`input_grad_as_conv`.
     """
     xp = backend.array_module(gy)
@@ -91,7 +109,9 @@ def input_grad(gy, w2, window, channels):
     batch, filters = gy.shape[0], gy.shape[-1]
     if window.is_pointwise():
         return (gy.reshape(-1, filters) @ w2.T).reshape(batch, *window.spatial, channels)
-    if set(window.strides) == {1} and channels >= max(filters, 16):
+    if set(window.strides) == {1} and (channels >= max(filters, 16) or (
+            _direct_kernels(gy, window, channels) is not None
+            and math.prod(window.spatial) <= 2 * window.rows)):
         return input_grad_as_conv(gy, w2, window, channels)
     gx = xp.empty((batch, *window.spatial, channels), dtype=gy.dtype)
     buffer = None
@@ -211,14 +231,20 @@ def col2im(cols, window, grad):
     return grad
 
 
+def padded(x, window):
+    """``x`` (N, *S, C) with the window's zero padding: a copy, or ``x`` itself if it has none."""
+    if not window.has_padding():
+        return x
+    result = backend.array_module(x).zeros((x.shape[0], *window.padded, x.shape[-1]), dtype=x.dtype)
+    inner = tuple(slice(b, b + n) for n, (b, _) in zip(window.spatial, window.pads))
+    result[(slice(None), *inner)] = x
+    return result
+
+
 def windows(x, window):
     """A strided view of ``x`` (N, *S, C), zero-padded, as (N, *O, *K, C): one pad copy at most."""
     xp = backend.array_module(x)
-    if window.has_padding():
-        padded = xp.zeros((x.shape[0], *window.padded, x.shape[-1]), dtype=x.dtype)
-        inner = tuple(slice(b, b + n) for n, (b, _) in zip(window.spatial, window.pads))
-        padded[(slice(None), *inner)] = x
-        x = padded
+    x = padded(x, window)
     axes = x.strides[1:-1]
     shape = (x.shape[0], *window.out, *window.kernel, x.shape[-1])
     strides = (
@@ -239,3 +265,24 @@ def _numba_kernels(array, window):
     if len(window.kernel) != 2 or not isinstance(array, backend.ndarray) or array.dtype.char not in "fd":
         return None
     return compiled.kernels("conv_numba")
+
+
+def _direct_kernels(x, window, filters):
+    """The direct convolution of :mod:`conv_direct_numba` for convolving ``x`` into ``filters``
+    channels over ``window``, or None: it takes C-contiguous NumPy float32 2-D convolutions with
+    unit dilation and a multiple of 16 filters, when numba is installed and ``NERVE_NUMBA`` is
+    not ``0``. Where it applies it is 2-3x faster than im2col + GEMM at every such layer of
+    ResNet-20 and the VGG-style net (benchmarks/RESULTS.md, issue 13)."""
+    if (len(window.kernel) != 2 or set(window.dilation) != {1} or filters % 16
+            or not isinstance(x, backend.ndarray) or x.dtype.char != "f"):
+        return None
+    return compiled.kernels("conv_direct_numba")
+
+
+def _contiguous(array):
+    return backend.array_module(array).ascontiguousarray(array)
+
+
+def _kernel_rows(w2, window):
+    """W₂ (ΠK·C, F) as (KH, KW·C, F), C-contiguous: one matrix per kernel row."""
+    return _contiguous(w2).reshape(window.kernel[0], -1, w2.shape[-1])

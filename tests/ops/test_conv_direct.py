@@ -1,0 +1,75 @@
+"""The direct convolution (numba, ops/conv_direct_numba.py) gives the values and gradients of the
+NumPy reference path (im2col + GEMM, ``NERVE_NUMBA=0``) wherever conv_kernels routes to it."""
+
+import numpy as np
+import pytest
+
+import nerve
+from nerve import Tensor, ops
+from nerve.ops import conv_kernels
+from nerve.ops.conv_utils import Window
+
+pytest.importorskip("numba", reason="numba is not installed: only the NumPy path exists")
+
+R = np.random.default_rng(11)
+
+# (op, input shape, kernel shape, strides, padding): filters a multiple of 16, so the direct path runs
+CASES = [
+    ("conv", (2, 9, 7, 3), (3, 3, 3, 16), (1, 1), "same"),          # few input channels
+    ("conv", (2, 8, 9, 16), (3, 3, 16, 32), (2, 2), "same"),        # stride 2, odd width
+    ("conv", (2, 10, 11, 5), (5, 3, 5, 48), (1, 2), "valid"),       # 3 vectors of filters, mixed strides
+    ("conv", (2, 5, 30, 16), (3, 3, 16, 16), (1, 1), "same"),       # 30 = 24 + 4 + 1 + 1 pixel blocks
+    ("conv", (1, 6, 6, 32), (3, 3, 32, 80), (1, 1), "same"),        # 80 filters = 64 + 16
+    ("conv", (2, 5, 5, 16), (2, 2, 16, 64), (1, 1), "valid"),       # even kernel
+    ("conv_transpose", (2, 5, 4, 16), (3, 3, 16, 16), (1, 1), "same"),
+]
+
+
+def run(op, x, w, strides, padding):
+    """Output and both gradients of Σ op(x, w)·g, as NumPy arrays."""
+    x, w = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    y = getattr(ops, op)(x, w, strides, padding)
+    g = np.random.default_rng(0).standard_normal(y.shape).astype(y.dtype)
+    gx, gw = nerve.grad((y * Tensor(g)).sum(), [x, w])
+    return [a.numpy() for a in (y, gx, gw)]
+
+
+@pytest.mark.parametrize("op,x_shape,w_shape,strides,padding", CASES)
+def test_direct_matches_numpy_path(monkeypatch, op, x_shape, w_shape, strides, padding):
+    x = R.standard_normal(x_shape).astype(np.float32)
+    w = R.standard_normal(w_shape).astype(np.float32)
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    direct = run(op, x, w, strides, padding)
+    monkeypatch.setenv("NERVE_NUMBA", "0")
+    reference = run(op, x, w, strides, padding)
+    for a, b in zip(direct, reference):
+        scale = np.abs(b).max()
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("op,x_shape,w_shape,strides,padding", CASES)
+def test_cases_take_the_direct_path(monkeypatch, op, x_shape, w_shape, strides, padding):
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    filters = w_shape[-1] if op == "conv" else w_shape[-2]
+    window = Window.of_conv(x_shape[1:-1], w_shape[:2], strides, (1, 1), padding)
+    assert conv_kernels._direct_kernels(np.zeros(1, np.float32), window, filters) is not None
+
+
+@pytest.mark.parametrize("dtype,filters,dilation", [(np.float64, 16, 1), (np.float32, 24, 1),
+                                                    (np.float32, 16, 2)])
+def test_other_convolutions_keep_the_gemm_path(monkeypatch, dtype, filters, dilation):
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    window = Window.of_conv((8, 8), (3, 3), (1, 1), (dilation,) * 2, "same")
+    assert conv_kernels._direct_kernels(np.zeros(1, dtype), window, filters) is None
+
+
+def test_weight_gradient_reuses_the_padded_input(monkeypatch):
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    x = R.standard_normal((2, 6, 6, 4)).astype(np.float32)
+    w2 = R.standard_normal((36, 16)).astype(np.float32)
+    window = Window.of_conv((6, 6), (3, 3), (1, 1), (1, 1), "same")
+    y, kept = conv_kernels.forward(x, w2, window, keep_cols=True)
+    assert kept.shape == (2, 8, 8, 4)
+    gy = R.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_allclose(conv_kernels.weight_grad(x, gy, window, kept),
+                               conv_kernels.weight_grad(x, gy, window), rtol=1e-6)
