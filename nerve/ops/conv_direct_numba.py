@@ -19,16 +19,20 @@ reaches 170-250 (``benchmarks/RESULTS.md``, issue 13).
 ``_block`` is written in LLVM IR (numba's ``intrinsic``) because numba's own loops, for 16 or 32
 filters, are fully unrolled and then vectorised over the wrong axis (3-12 GFLOP/s measured).
 Sums run in a different order from the GEMM's: results agree to float32 rounding.
-Float32 only, filters a multiple of 16 (``applies`` in :mod:`conv_kernels` says when).
+Float32 only, filters a multiple of 16 (``_direct_kernels`` in :mod:`conv_kernels` says when).
 """
 
 import numba
-from llvmlite import ir
+from llvmlite import binding, ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
 LANES = 16                       # float32 lanes of one AVX-512 register
+# Where it pays: on a CPU without AVX-512 the 16-float vectors are split and the 24 accumulators
+# spill, a case never measured, so conv_kernels keeps im2col + GEMM there (tests set this to check
+# the kernels' sums on any CPU).
+PAYS = bool(binding.get_host_cpu_features().get("avx512f"))
 ROWS = {1: 24, 2: 12, 3: 8, 4: 6}     # rows per block for 16·k filters: 24 accumulator registers
 _JIT = dict(cache=True, nogil=True)
 

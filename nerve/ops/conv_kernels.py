@@ -270,13 +270,14 @@ def _numba_kernels(array, window):
 def _direct_kernels(x, window, filters):
     """The direct convolution of :mod:`conv_direct_numba` for convolving ``x`` into ``filters``
     channels over ``window``, or None: it takes C-contiguous NumPy float32 2-D convolutions with
-    unit dilation and a multiple of 16 filters, when numba is installed and ``NERVE_NUMBA`` is
-    not ``0``. Where it applies it is 2-3x faster than im2col + GEMM at every such layer of
-    ResNet-20 and the VGG-style net (benchmarks/RESULTS.md, issue 13)."""
+    unit dilation and a multiple of 16 filters, on a CPU with AVX-512, when numba is installed and
+    ``NERVE_NUMBA`` is not ``0``. Where it applies it is 2-3x faster than im2col + GEMM at every
+    such layer of ResNet-20 and the VGG-style net (benchmarks/RESULTS.md, issue 13)."""
     if (len(window.kernel) != 2 or set(window.dilation) != {1} or filters % 16
             or not isinstance(x, backend.ndarray) or x.dtype.char != "f"):
         return None
-    return compiled.kernels("conv_direct_numba")
+    direct = compiled.kernels("conv_direct_numba")
+    return direct if direct is not None and direct.PAYS else None
 
 
 def _contiguous(array):

@@ -13,6 +13,13 @@ pytest.importorskip("numba", reason="numba is not installed: only the NumPy path
 
 R = np.random.default_rng(11)
 
+
+@pytest.fixture(autouse=True)
+def direct_on_any_cpu(monkeypatch):
+    """The sums are the same on every CPU; conv_kernels uses them only where AVX-512 makes them pay."""
+    from nerve.ops import conv_direct_numba
+    monkeypatch.setattr(conv_direct_numba, "PAYS", True)
+
 # (op, input shape, kernel shape, strides, padding): filters a multiple of 16, so the direct path runs
 CASES = [
     ("conv", (2, 9, 7, 3), (3, 3, 3, 16), (1, 1), "same"),          # few input channels
