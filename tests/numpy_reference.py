@@ -103,6 +103,24 @@ def pool(x, kind, pool_size, strides, padding="valid"):
     return y
 
 
+def max_pool_gradient(x, upstream, pool_size, strides, padding="valid"):
+    """dx of max pooling: each window sends its upstream value to its first maximum in row-major
+    order (ties: the earliest element; padding is never chosen), as PyTorch's and TensorFlow's kernels."""
+    x = np.asarray(x, np.float64)
+    rank = x.ndim - 2
+    pads = _pads(x.shape[1:-1], pool_size, strides, (1,) * rank, padding)
+    xp = _padded(x, pads, -np.inf)
+    out = _out_sizes(x.shape[1:-1], pool_size, strides, (1,) * rank, xp.shape[1:-1])
+    gx = np.zeros(xp.shape)
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[-1])):
+        for o in itertools.product(*[range(m) for m in out]):
+            starts = [oi * s for oi, s in zip(o, strides)]
+            window = xp[(n, *[slice(b, b + k) for b, k in zip(starts, pool_size)], c)]
+            first = np.unravel_index(np.argmax(window), window.shape)        # argmax: the first maximum
+            gx[(n, *[b + f for b, f in zip(starts, first)], c)] += upstream[(n, *o, c)]
+    return gx[(slice(None), *[slice(before, before + m) for (before, _), m in zip(pads, x.shape[1:-1])])]
+
+
 # ---- normalization -------------------------------------------------------------------------
 
 def normalize(x, stat_axes, scale=None, offset=None, epsilon=1e-3):
@@ -172,8 +190,9 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1, epsilon
     return -(target * log_p).sum(axis=axis)
 
 
-def sparse_categorical_crossentropy(labels, output, from_logits=False, epsilon=1e-7):
-    output = np.asarray(output, np.float64)
+def sparse_categorical_crossentropy(labels, output, from_logits=False, epsilon=1e-7, axis=-1):
+    """categorical_crossentropy of the one-hot labels, the classes along ``axis`` of output."""
+    output = np.moveaxis(np.asarray(output, np.float64), axis, -1)
     one_hot = np.eye(output.shape[-1])[np.asarray(labels).reshape(output.shape[:-1])]
     return categorical_crossentropy(one_hot, output, from_logits, -1, epsilon)
 

@@ -1,10 +1,12 @@
-"""Activations: float64 gradient checks, values and gradients against PyTorch, stability and dtypes."""
+"""Activations: float64 gradient checks, values and gradients against PyTorch, stability and dtypes.
+(Every elementwise activation's values against its textbook formula: tests/ops/test_against_numpy_reference.py.)"""
 
 import math
 
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import Tensor, ops
 from nerve.ops.activations import _erf
 from nerve.testing import gradcheck
@@ -112,6 +114,17 @@ def test_large_inputs_give_finite_values_without_warnings(name):
 def test_softmax_gradients(op_name, shape, axis):
     op = getattr(ops, op_name)
     assert gradcheck(lambda t: op(t, axis=axis), R.standard_normal(shape) * 2)
+
+
+@pytest.mark.parametrize("op_name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-6), (np.float64, 1e-12)])
+def test_softmax_matches_numpy_reference(op_name, axis, dtype, tol):
+    x = (R.standard_normal((4, 7, 5)) * 3).astype(dtype)
+    log_p = ref.log_softmax(x, axis)
+    y = getattr(ops, op_name)(x, axis=axis)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), log_p if op_name == "log_softmax" else np.exp(log_p), rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("op_name", ["softmax", "log_softmax"])

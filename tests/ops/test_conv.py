@@ -1,10 +1,12 @@
-"""conv, depthwise_conv, separable_conv, conv_transpose: values and gradients against PyTorch,
-float64 gradient checks, and the argument errors."""
+"""conv, depthwise_conv, separable_conv, conv_transpose: values against the plain NumPy loops of
+tests/numpy_reference.py and, on the same cases, values and gradients against PyTorch; float64
+gradient checks, and the argument errors."""
 
 import numpy as np
 import pytest
 
 import nerve
+import numpy_reference as ref
 from nerve import Tensor, ops
 from nerve.ops import conv_utils
 from nerve.testing import gradcheck
@@ -202,6 +204,50 @@ def test_conv_transpose_matches_torch(torch, shape, kernel, filters, strides, pa
     assert_close(y, y_ref)
     for got, expected in zip(grads, grads_ref):
         assert_close(got, expected)
+
+
+# ---- the same cases against the plain NumPy loops (no optional package needed) ----------------
+
+def _against_reference(op, want, *arrays):
+    """op in float64 (tight) and float32 (dtype kept, float32 rounding) against the float64 reference."""
+    np.testing.assert_allclose(op(*arrays).numpy(), want, rtol=1e-10, atol=1e-10)
+    y32 = op(*[a.astype(np.float32) for a in arrays])
+    assert y32.dtype == np.float32
+    assert_close(y32.numpy(), want, 1e-5)
+
+
+@pytest.mark.parametrize("shape,kernel,filters,strides,padding,dilation", CONV_CASES)
+def test_conv_matches_numpy_reference(shape, kernel, filters, strides, padding, dilation):
+    x, w = rnd(*shape, dtype=np.float64), rnd(*kernel, shape[-1], filters, dtype=np.float64)
+    _against_reference(lambda x, w: ops.conv(x, w, strides, padding, dilation_rate=dilation),
+                       ref.conv(x, w, strides, padding, dilation), x, w)
+
+
+@pytest.mark.parametrize("shape,kernel,mult,strides,padding,dilation", DEPTHWISE_CASES)
+def test_depthwise_conv_matches_numpy_reference(shape, kernel, mult, strides, padding, dilation):
+    x, w = rnd(*shape, dtype=np.float64), rnd(*kernel, shape[-1], mult, dtype=np.float64)
+    _against_reference(lambda x, w: ops.depthwise_conv(x, w, strides, padding, dilation_rate=dilation),
+                       ref.depthwise_conv(x, w, strides, padding, dilation), x, w)
+
+
+@pytest.mark.parametrize("shape,kernel,mult,strides,padding", [
+    ((2, 8, 7, 3), (3, 3), 2, (1, 1), "same"),
+    ((1, 9, 3), (2,), 1, (2,), "valid"),
+])
+def test_separable_conv_matches_numpy_reference(shape, kernel, mult, strides, padding):
+    ones = (1,) * len(kernel)
+    x, dw = rnd(*shape, dtype=np.float64), rnd(*kernel, shape[-1], mult, dtype=np.float64)
+    pw = rnd(*ones, shape[-1] * mult, 4, dtype=np.float64)
+    want = ref.conv(ref.depthwise_conv(x, dw, strides, padding), pw, ones)      # depthwise, then 1x1
+    _against_reference(lambda x, dw, pw: ops.separable_conv(x, dw, pw, strides, padding), want, x, dw, pw)
+
+
+@pytest.mark.parametrize("shape,kernel,filters,strides,padding,output_padding,dilation", TRANSPOSE_CASES)
+def test_conv_transpose_matches_numpy_reference(shape, kernel, filters, strides, padding, output_padding,
+                                                dilation):
+    x, w = rnd(*shape, dtype=np.float64), rnd(*kernel, filters, shape[-1], dtype=np.float64)
+    op = lambda x, w: ops.conv_transpose(x, w, strides, padding, output_padding, dilation_rate=dilation)  # noqa: E731
+    _against_reference(op, ref.conv_transpose(x, w, strides, padding, output_padding, dilation), x, w)
 
 
 @pytest.mark.parametrize("shape,kernel,strides,padding", [

@@ -1,8 +1,10 @@
-"""Loss primitives: float64 gradient checks, PyTorch and Keras-formula references, stability, dtypes."""
+"""Loss primitives: float64 gradient checks, the NumPy references of tests/numpy_reference.py and
+Keras's formulas, PyTorch on the same cases, stability, dtypes."""
 
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import Tensor, ops
 from nerve.testing import gradcheck
 
@@ -56,6 +58,34 @@ def test_categorical_crossentropy_from_logits_against_torch(torch, dtype, tol, s
     np.testing.assert_allclose(ours[0], theirs[0], rtol=tol, atol=tol)
     for mine, ref in zip(ours[1], theirs[1]):
         np.testing.assert_allclose(mine, ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("shape", [(6, 5), (3, 4, 7)])
+def test_crossentropies_on_axis_1_match_numpy_reference(dtype, tol, shape):
+    target, logits = probabilities(*shape, axis=1).astype(dtype), (rnd(*shape) * 3).astype(dtype)
+    loss = ops.categorical_crossentropy(target, logits, from_logits=True, axis=1)
+    assert loss.dtype == dtype
+    np.testing.assert_allclose(loss.numpy(), ref.categorical_crossentropy(target, logits, True, axis=1),
+                               rtol=tol, atol=tol)
+    labels = R.integers(0, shape[1], (shape[0], *shape[2:]))
+    loss = ops.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=1)
+    np.testing.assert_allclose(loss.numpy(), ref.sparse_categorical_crossentropy(labels, logits, True, axis=1),
+                               rtol=tol, atol=tol)
+    probs = R.uniform(0.05, 1.0, (6, 4)).astype(dtype)              # unnormalised, as Keras accepts
+    labels = R.integers(0, 4, 6)
+    np.testing.assert_allclose(ops.sparse_categorical_crossentropy(labels, probs).numpy(),
+                               ref.sparse_categorical_crossentropy(labels, probs), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_binary_crossentropy_matches_numpy_reference(dtype, tol, from_logits):
+    target = R.uniform(0, 1, (5, 4)).astype(dtype)
+    output = (rnd(5, 4) * 4).astype(dtype) if from_logits else R.uniform(0.01, 0.99, (5, 4)).astype(dtype)
+    loss = ops.binary_crossentropy(target, output, from_logits)
+    assert loss.dtype == dtype
+    np.testing.assert_allclose(loss.numpy(), ref.binary_crossentropy(target, output, from_logits), rtol=tol, atol=tol)
 
 
 def test_categorical_crossentropy_on_probabilities_matches_keras_formula():

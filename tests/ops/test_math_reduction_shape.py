@@ -1,5 +1,7 @@
 """Gradient checks (float64 central differences) of the arithmetic, reduction and shape ops,
-and value checks against NumPy."""
+and value checks against NumPy (and Python's math.erf; PyTorch's erf as a second oracle)."""
+
+import math
 
 import numpy as np
 import pytest
@@ -42,6 +44,12 @@ UNARY = [
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 3, 4)])
 def test_unary_gradients(op, make, shape):
     assert gradcheck(op, make(*shape))
+
+
+def test_erf_matches_math_erf_and_keeps_float32():
+    x = np.concatenate([rnd(50) * 3, [0.0, -6.0, 6.0, 1e-8]])
+    np.testing.assert_allclose(ops.erf(x).numpy(), [math.erf(v) for v in x], rtol=1e-14, atol=1e-15)
+    assert ops.erf(np.ones(3, np.float32)).dtype == np.float32 and ops.erf([0, 1]).dtype == nerve.config.floatx()
 
 
 def test_erf_against_torch(torch):

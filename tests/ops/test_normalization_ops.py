@@ -1,8 +1,11 @@
-"""Normalization ops: float64 gradient checks, values and gradients against PyTorch, dtypes and errors."""
+"""Normalization ops: values against the plain NumPy formulas of tests/numpy_reference.py (on both
+kernel paths) and, on the same cases, values and gradients against PyTorch; float64 gradient
+checks, dtypes and errors."""
 
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import Tensor, ops
 from nerve.testing import gradcheck
 
@@ -225,6 +228,51 @@ def test_instance_norm_against_torch_and_group_norm(torch, dtype, tol):
     assert_close(ours, run_torch(torch, reference, arrays, g), tol)
     as_groups = ops.group_normalization(arrays[0], 3, arrays[1], arrays[2]).numpy()
     np.testing.assert_allclose(ours[0], as_groups, rtol=tol, atol=tol)
+
+
+# ---- the same cases against the plain NumPy formulas (no optional package needed) ---------------
+
+DTYPES = [(np.float32, 2e-5), (np.float64, 1e-10)]
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 5, 5, 4), (1, 4, 3, 6)])
+@pytest.mark.parametrize("dtype,tol", DTYPES)
+def test_fused_batch_norm_matches_numpy_reference(kernels, shape, dtype, tol):
+    x, gamma, beta = rnd(*shape) * 3 + 1, R.uniform(0.5, 2, shape[-1]), rnd(shape[-1])
+    y, mean, var = ops.fused_batch_normalization(*(a.astype(dtype) for a in (x, gamma, beta)), epsilon=1e-3)
+    axes = tuple(range(len(shape) - 1))
+    assert y.dtype == mean.dtype == var.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), ref.normalize(x, axes, gamma, beta), rtol=tol, atol=tol)
+    np.testing.assert_allclose(mean.numpy(), x.mean(axes), rtol=tol, atol=tol)
+    np.testing.assert_allclose(var.numpy(), ((x - x.mean(axes)) ** 2).mean(axes), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape,axis", [((4, 7), -1), ((2, 5, 6), -1), ((2, 3, 4), (1, 2))])
+@pytest.mark.parametrize("dtype,tol", DTYPES)
+def test_layer_norm_matches_numpy_reference(kernels, shape, axis, dtype, tol):
+    axes = (axis % len(shape),) if isinstance(axis, int) else axis
+    kept = tuple(shape[a] for a in axes)
+    x, gamma, beta = rnd(*shape) * 2 + 1, R.uniform(0.5, 2, kept), rnd(*kept)
+    y = ops.layer_normalization(*(a.astype(dtype) for a in (x, gamma, beta)), axis=axis, epsilon=1e-3)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), ref.normalize(x, axes, gamma, beta), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 5, 4, 6), 3), ((1, 7, 4), 2), ((3, 3, 4), 4)])
+@pytest.mark.parametrize("dtype,tol", DTYPES)
+def test_group_norm_matches_numpy_reference(shape, groups, dtype, tol):
+    x, gamma, beta = rnd(*shape) * 2 - 1, R.uniform(0.5, 2, shape[-1]), rnd(shape[-1])
+    y = ops.group_normalization(x.astype(dtype), groups, gamma.astype(dtype), beta.astype(dtype), epsilon=1e-3)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), ref.group_norm(x, groups, gamma, beta), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype,tol", DTYPES)
+def test_instance_norm_matches_numpy_reference(dtype, tol):
+    x, gamma, beta = rnd(3, 5, 4, 3) * 2, R.uniform(0.5, 2, 3), rnd(3)
+    y = ops.instance_normalization(*(a.astype(dtype) for a in (x, gamma, beta)), epsilon=1e-3)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), ref.normalize(x, (1, 2), gamma, beta), rtol=tol, atol=tol)
 
 
 def test_compiled_kernels_are_used_for_channels_last_batch_norm_and_layer_norm(monkeypatch):

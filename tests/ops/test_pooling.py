@@ -1,9 +1,11 @@
-"""max_pool / average_pool / global pooling: values and gradients against PyTorch, float64
-gradient checks, tie-breaking, dtypes and argument errors."""
+"""max_pool / average_pool / global pooling: values and max-pool tie gradients against the plain
+NumPy loops of tests/numpy_reference.py and, on the same cases, against PyTorch; float64 gradient
+checks, tie-breaking, dtypes and argument errors."""
 
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import Tensor, ops
 from nerve.ops import conv_utils
 from nerve.testing import gradcheck
@@ -55,6 +57,30 @@ def _normalize(case):
     pool = conv_utils.normalize_tuple(pool, n, "pool_size")
     strides = pool if strides is None else conv_utils.normalize_tuple(strides, n, "strides")
     return shape, pool, strides, padding
+
+
+@pytest.mark.parametrize("kind", ["max", "average"])
+@pytest.mark.parametrize("case", CASES)
+def test_values_match_numpy_reference(kind, case):
+    shape, pool, strides, padding = _normalize(case)
+    x = R.standard_normal(shape)
+    op = ops.max_pool if kind == "max" else ops.average_pool
+    want = ref.pool(x, kind, pool, strides, padding)
+    np.testing.assert_allclose(op(x, case[1], case[2], case[3]).numpy(), want, rtol=1e-12, atol=1e-12)
+    y32 = op(x.astype(np.float32), case[1], case[2], case[3])
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32.numpy(), want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_max_pool_ties_send_gradient_to_first_maximum(case):
+    shape, pool, strides, padding = _normalize(case)
+    x = np.maximum(R.integers(-2, 3, shape), 0).astype(np.float32)    # many ties (ReLU zeros)
+    xn = Tensor(x, requires_grad=True)
+    y = ops.max_pool(xn, case[1], case[2], case[3])
+    gy = R.standard_normal(y.shape).astype(np.float32)
+    y.backward(gy)
+    np.testing.assert_allclose(xn.grad.numpy(), ref.max_pool_gradient(x, gy, pool, strides, padding), rtol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["max", "average"])
