@@ -19,7 +19,7 @@ reaches 170-250 (``benchmarks/RESULTS.md``, issue 13).
 ``_block`` is written in LLVM IR (numba's ``intrinsic``) because numba's own loops, for 16 or 32
 filters, are fully unrolled and then vectorised over the wrong axis (3-12 GFLOP/s measured).
 Sums run in a different order from the GEMM's: results agree to float32 rounding.
-Float32 only, filters a multiple of 16 (``_direct_kernels`` in :mod:`conv_kernels` says when).
+Float32 only (``_direct_kernels`` in :mod:`conv_kernels` says when it is used).
 """
 
 import numba
@@ -38,36 +38,55 @@ _JIT = dict(cache=True, nogil=True)
 
 
 @intrinsic
-def _block(typingctx, acc, acc_step, a, ai, ar, v, vr, count, init, rows, vectors):
-    """acc[i·acc_step + j] (+)= Σ_{r<count} a[i·ai + r·ar] · v[r·vr + j],  i < rows, j < 16·vectors.
+def _block(typingctx, acc, acc_step, a, ai, ar, v, vr, count, init, tail, rows, vectors):
+    """acc[i·acc_step + j] (+)= Σ_{r<count} a[i·ai + r·ar] · v[r·vr + j],  i < rows, j < width,
 
-    Addresses (acc, a, v) are byte addresses of float32 arrays, steps are in floats; ``rows`` and
-    ``vectors`` are literal ints (one compiled block per pair); with ``init`` acc starts at 0.
+    width = 16·(vectors − 1) + tail, 1 ≤ tail ≤ 16: the last vector is loaded and stored under a
+    mask of its first ``tail`` lanes. Addresses (acc, a, v) are byte addresses of float32 arrays,
+    steps are in floats; ``rows`` and ``vectors`` are literal ints (one compiled block per pair);
+    with ``init`` acc starts at 0.
     """
     if not isinstance(rows, types.IntegerLiteral) or not isinstance(vectors, types.IntegerLiteral):
         return None
     n_rows, n_vec = rows.literal_value, vectors.literal_value
-    sig = types.void(*([types.intp] * 8), types.boolean, rows, vectors)
+    sig = types.void(*([types.intp] * 8), types.boolean, types.intp, rows, vectors)
 
     def codegen(context, builder, signature, args):
-        acc_at, acc_step, a_at, ai, ar, v_at, vr, count, init = args[:9]
-        f32, i64 = ir.FloatType(), ir.IntType(64)
-        vec = ir.VectorType(f32, LANES)
+        acc_at, acc_step, a_at, ai, ar, v_at, vr, count, init, tail = args[:10]
+        f32, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
+        vec, mask_t = ir.VectorType(f32, LANES), ir.VectorType(ir.IntType(1), LANES)
+        vec_p = vec.as_pointer()
         fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3),
                                              "llvm.fma.v16f32")
+        masked_load = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vec, [vec_p, i32, mask_t, vec]), "llvm.masked.load.v16f32.p0")
+        masked_store = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [vec, vec_p, i32, mask_t]),
+            "llvm.masked.store.v16f32.p0")
         acc_at, a_at, v_at = (builder.inttoptr(p, f32.as_pointer()) for p in (acc_at, a_at, v_at))
         undef = ir.Constant(vec, ir.Undefined)
-        splat = ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES)
+        splat = ir.Constant(ir.VectorType(i32, LANES), [0] * LANES)
+        zero = ir.Constant(vec, [0.0] * LANES)
+        lanes = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
+        tail_splat = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), ir.Undefined), tail,
+                                   ir.Constant(i32, 0)),
+            ir.Constant(ir.VectorType(i64, LANES), ir.Undefined), splat)
+        mask = builder.icmp_signed("<", lanes, tail_splat)
+        align = ir.Constant(i32, 4)
 
         def at(base, index):                       # base + index floats, as a vector pointer
-            return builder.bitcast(builder.gep(base, [index]), vec.as_pointer())
+            return builder.bitcast(builder.gep(base, [index]), vec_p)
 
-        def acc_slot(i, j):
-            return at(acc_at, builder.add(builder.mul(ir.Constant(i64, i), acc_step),
-                                          ir.Constant(i64, j * LANES)))
+        def load(base, index, j):                  # vector j of a row: the last one masked
+            if j < n_vec - 1:
+                return builder.load(at(base, index), align=4)
+            return builder.call(masked_load, [at(base, index), align, mask, zero])
 
-        zero = ir.Constant(vec, [0.0] * LANES)
-        start = [builder.select(init, zero, builder.load(acc_slot(i, j), align=4))
+        def acc_index(i, j):
+            return builder.add(builder.mul(ir.Constant(i64, i), acc_step), ir.Constant(i64, j * LANES))
+
+        start = [builder.select(init, zero, load(acc_at, acc_index(i, j), j))
                  for i in range(n_rows) for j in range(n_vec)]
         entry = builder.block
         head = builder.append_basic_block("block.head")
@@ -87,7 +106,7 @@ def _block(typingctx, acc, acc_step, a, ai, ar, v, vr, count, init, rows, vector
 
         builder.position_at_end(body)
         v_row = builder.gep(v_at, [builder.mul(r, vr)])
-        vs = [builder.load(at(v_row, ir.Constant(i64, j * LANES)), align=4) for j in range(n_vec)]
+        vs = [load(v_row, ir.Constant(i64, j * LANES), j) for j in range(n_vec)]
         a_row = builder.gep(a_at, [builder.mul(r, ar)])
         updated = []
         for i in range(n_rows):
@@ -102,50 +121,61 @@ def _block(typingctx, acc, acc_step, a, ai, ar, v, vr, count, init, rows, vector
 
         builder.position_at_end(done)
         for k, value in enumerate(sums):
-            builder.store(value, acc_slot(k // n_vec, k % n_vec), align=4)
+            i, j = divmod(k, n_vec)
+            if j < n_vec - 1:
+                builder.store(value, at(acc_at, acc_index(i, j)), align=4)
+            else:
+                builder.call(masked_store, [value, at(acc_at, acc_index(i, j)), align, mask])
         return context.get_dummy_value()
 
     return sig, codegen
 
 
 @numba.njit(inline="always", **_JIT)
-def _blocks(n_vec, left, acc, acc_step, a, ai, ar, v, vr, count, init):
-    """Run the largest block that fits ``left`` rows for 16·n_vec filters; return its row count."""
+def _blocks(n_vec, left, acc, acc_step, a, ai, ar, v, vr, count, init, tail):
+    """Run the largest block that fits ``left`` rows for n_vec vectors of filters; return its row count."""
     if n_vec == 1:
         if left >= 24:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, 24, 1)
+            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 24, 1)
             return 24
         if left >= 4:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, 4, 1)
+            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 4, 1)
             return 4
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, 1, 1)
+        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 1)
         return 1
     if n_vec == 2:
         if left >= 12:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, 12, 2)
+            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 12, 2)
             return 12
         if left >= 4:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, 4, 2)
+            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 4, 2)
             return 4
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, 1, 2)
+        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 2)
         return 1
     if n_vec == 3:
         if left >= 8:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, 8, 3)
+            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 8, 3)
             return 8
         if left >= 2:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, 2, 3)
+            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 2, 3)
             return 2
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, 1, 3)
+        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 3)
         return 1
     if left >= 6:
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, 6, 4)
+        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 6, 4)
         return 6
     if left >= 2:
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, 2, 4)
+        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 2, 4)
         return 2
-    _block(acc, acc_step, a, ai, ar, v, vr, count, init, 1, 4)
+    _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 4)
     return 1
+
+
+@numba.njit(inline="always", **_JIT)
+def _vectors(width):
+    """(vectors, lanes used in the last one) for ``width`` ≤ 64 filters."""
+    n_vec = (width + LANES - 1) // LANES
+    return n_vec, width - LANES * (n_vec - 1)
 
 
 @numba.njit(**_JIT)
@@ -153,7 +183,7 @@ def forward(x_pad, w, y, stride_h, stride_w):
     """y[n, oh, ow, :] = Σ_kh Σ_t x_pad[n, oh·Sh + kh, ow·Sw·C + t] · w[kh, t, :]; returns y.
 
     x_pad (N, Hp, Wp, C) padded input, w (KH, KW·C, F), y (N, OH, OW, F) to overwrite; all
-    C-contiguous float32, F % 16 == 0, Hp ≥ (OH − 1)·Sh + KH, Wp ≥ (OW − 1)·Sw + KW.
+    C-contiguous float32, Hp ≥ (OH − 1)·Sh + KH, Wp ≥ (OW − 1)·Sw + KW.
     """
     batch, out_h, out_w, filters = y.shape
     channels, kernel_h, taps = x_pad.shape[3], w.shape[0], w.shape[1]
@@ -165,12 +195,12 @@ def forward(x_pad, w, y, stride_h, stride_w):
                 x_row = x0 + n * xs[0] + (oh * stride_h + kh) * xs[1]
                 y_row = y0 + n * ys[0] + oh * ys[1]
                 for f0 in range(0, filters, 64):
-                    n_vec = min(64, filters - f0) // LANES
+                    n_vec, tail = _vectors(min(64, filters - f0))
                     ow = 0
                     while ow < out_w:
                         ow += _blocks(n_vec, out_w - ow, y_row + (ow * filters + f0) * 4, filters,
                                       x_row + ow * stride_w * channels * 4, stride_w * channels, 1,
-                                      w0 + (kh * taps * filters + f0) * 4, filters, taps, kh == 0)
+                                      w0 + (kh * taps * filters + f0) * 4, filters, taps, kh == 0, tail)
     return y
 
 
@@ -191,10 +221,10 @@ def weight_grad(x_pad, gy, gw, stride_h, stride_w):
                 x_row = x0 + n * xs[0] + (oh * stride_h + kh) * xs[1]
                 g_row = g0 + n * gs[0] + oh * gs[1]
                 for f0 in range(0, filters, 64):
-                    n_vec = min(64, filters - f0) // LANES
+                    n_vec, tail = _vectors(min(64, filters - f0))
                     t = 0
                     while t < taps:
                         t += _blocks(n_vec, taps - t, w0 + ((kh * taps + t) * filters + f0) * 4, filters,
                                      x_row + t * 4, 1, stride_w * channels,
-                                     g_row + f0 * 4, filters, out_w, False)
+                                     g_row + f0 * 4, filters, out_w, False, tail)
     return gw

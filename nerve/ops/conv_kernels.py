@@ -27,9 +27,9 @@ traffic being the limit). The weight gradient rebuilds the chunks it needs.
 
 Everything works on channels_last arrays with 1, 2 or 3 spatial axes, NumPy or
 CuPy. For 2-D convolutions on NumPy arrays, when numba is installed, col2im runs
-compiled (:mod:`conv_numba`), and float32 convolutions into a multiple of 16 filters
+compiled (:mod:`conv_numba`), and most float32 convolutions (:func:`_direct_kernels`)
 skip im2col altogether: the forward and the weight gradient run as a direct convolution
-(:mod:`conv_direct_numba`, see :func:`_direct_kernels`), the unit-stride input gradient
+(:mod:`conv_direct_numba`), the unit-stride input gradient
 through it as the convolution it equals. ``NERVE_NUMBA=0`` keeps the NumPy forms below,
 which are the reference.
 """
@@ -269,11 +269,13 @@ def _numba_kernels(array, window):
 
 def _direct_kernels(x, window, filters):
     """The direct convolution of :mod:`conv_direct_numba` for convolving ``x`` into ``filters``
-    channels over ``window``, or None: it takes C-contiguous NumPy float32 2-D convolutions with
-    unit dilation and a multiple of 16 filters, on a CPU with AVX-512, when numba is installed and
-    ``NERVE_NUMBA`` is not ``0``. Where it applies it is 2-3x faster than im2col + GEMM at every
-    such layer of ResNet-20 and the VGG-style net (benchmarks/RESULTS.md, issue 13)."""
-    if (len(window.kernel) != 2 or set(window.dilation) != {1} or filters % 16
+    channels over ``window``, or None: it takes NumPy float32 2-D convolutions with unit dilation,
+    at least 4 filters and output rows at least 4 wide, on a CPU with AVX-512, when numba is
+    installed and ``NERVE_NUMBA`` is not ``0``. There it was measured faster than im2col + GEMM:
+    2-3x at every layer of ResNet-20 and the VGG-style net, 1.2-2x at LeNet-5's first two
+    (benchmarks/RESULTS.md, issue 13); with 1 filter or 1-pixel rows (LeNet-5's last layer)
+    it was slower."""
+    if (len(window.kernel) != 2 or set(window.dilation) != {1} or filters < 4 or window.out[1] < 4
             or not isinstance(x, backend.ndarray) or x.dtype.char != "f"):
         return None
     direct = compiled.kernels("conv_direct_numba")

@@ -20,8 +20,10 @@ def direct_on_any_cpu(monkeypatch):
     from nerve.ops import conv_direct_numba
     monkeypatch.setattr(conv_direct_numba, "PAYS", True)
 
-# (op, input shape, kernel shape, strides, padding): filters a multiple of 16, so the direct path runs
+# (op, input shape, kernel shape, strides, padding): shapes the direct path takes
 CASES = [
+    ("conv", (2, 12, 9, 1), (5, 5, 1, 6), (1, 1), "same"),          # LeNet-5's first layer: 6 of 16 lanes
+    ("conv", (2, 8, 8, 16), (3, 3, 16, 100), (1, 1), "same"),       # 100 filters = 64 + 36 (last vector 4 lanes)
     ("conv", (2, 9, 7, 3), (3, 3, 3, 16), (1, 1), "same"),          # few input channels
     ("conv", (2, 8, 9, 16), (3, 3, 16, 32), (2, 2), "same"),        # stride 2, odd width
     ("conv", (2, 10, 11, 5), (5, 3, 5, 48), (1, 2), "valid"),       # 3 vectors of filters, mixed strides
@@ -62,11 +64,11 @@ def test_cases_take_the_direct_path(monkeypatch, op, x_shape, w_shape, strides, 
     assert conv_kernels._direct_kernels(np.zeros(1, np.float32), window, filters) is not None
 
 
-@pytest.mark.parametrize("dtype,filters,dilation", [(np.float64, 16, 1), (np.float32, 24, 1),
-                                                    (np.float32, 16, 2)])
-def test_other_convolutions_keep_the_gemm_path(monkeypatch, dtype, filters, dilation):
+@pytest.mark.parametrize("dtype,filters,dilation,width", [(np.float64, 16, 1, 8), (np.float32, 3, 1, 8),
+                                                          (np.float32, 16, 2, 8), (np.float32, 16, 1, 3)])
+def test_other_convolutions_keep_the_gemm_path(monkeypatch, dtype, filters, dilation, width):
     monkeypatch.setenv("NERVE_NUMBA", "1")
-    window = Window.of_conv((8, 8), (3, 3), (1, 1), (dilation,) * 2, "same")
+    window = Window.of_conv((8, width), (3, 3), (1, 1), (dilation,) * 2, "same")
     assert conv_kernels._direct_kernels(np.zeros(1, dtype), window, filters) is None
 
 
