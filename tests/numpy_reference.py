@@ -167,14 +167,48 @@ ACTIVATIONS = {
 }
 
 
-def activation(name, x):
-    return np.vectorize(ACTIVATIONS[name], otypes=[np.float64])(np.asarray(x, np.float64))
+# nerve.activations by Keras's names ("gelu" there is the exact form, as keras.activations.gelu)
+NAMED_ACTIVATIONS = {
+    **{name: f for name, f in ACTIVATIONS.items() if name != "gelu_exact"},
+    "gelu": ACTIVATIONS["gelu_exact"],
+    "swish": ACTIVATIONS["silu"],
+    "hard_swish": ACTIVATIONS["hard_silu"],
+    "celu": lambda v: max(v, 0.0) + min(0.0, math.expm1(v)),
+    "hard_tanh": lambda v: min(max(v, -1.0), 1.0),
+    "tanh_shrink": lambda v: v - math.tanh(v),
+    "mish": lambda v: v * math.tanh(ACTIVATIONS["softplus"](v)),
+    "exponential": math.exp,
+    "linear": lambda v: v,
+}
+
+
+def activation(name, x, table=ACTIVATIONS):
+    """The activation ``name`` of ``table`` (nerve.ops's names by default) applied element by element."""
+    return np.vectorize(table[name], otypes=[np.float64])(np.asarray(x, np.float64))
 
 
 def log_softmax(x, axis=-1):
     x = np.asarray(x, np.float64)
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+# ---- image warps (augmentation layers) -----------------------------------------------------
+
+def bilinear_warp(images, matrices, fill_value=0.0):
+    """out[n, i, j] = Σ over the 4 pixels around (y, x) = M_n·(i, j, 1) of the bilinear weights ·
+    the pixel, or ``fill_value`` for a pixel outside the image; images (N, H, W, C), M (N, 2, 3)."""
+    images = np.asarray(images, np.float64)
+    n, height, width, channels = images.shape
+    out = np.zeros(images.shape)
+    for b, i, j in itertools.product(range(n), range(height), range(width)):
+        y, x = np.asarray(matrices[b], np.float64) @ [i, j, 1.0]
+        y0, x0 = math.floor(y), math.floor(x)
+        for yy, xx in itertools.product((y0, y0 + 1), (x0, x0 + 1)):
+            weight = (1 - abs(y - yy)) * (1 - abs(x - xx))
+            inside = 0 <= yy < height and 0 <= xx < width
+            out[b, i, j] += weight * (images[b, yy, xx] if inside else np.full(channels, fill_value))
+    return out
 
 
 # ---- the fused losses (per sample; probabilities clipped to [ε, 1 − ε] as Keras) ------------

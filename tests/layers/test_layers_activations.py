@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nerve
+import numpy_reference as ref
 from nerve import activations as A
 from nerve import layers as L
 
@@ -38,6 +39,20 @@ def test_leaky_relu_keras3_default_and_alpha_alias(check):
     assert L.LeakyReLU(0.2).get_config()["negative_slope"] == 0.2
     check.config_round_trip(L.LeakyReLU(0.05))
     check.gradients(lambda: L.LeakyReLU(0.1), (3, 4))
+
+
+def test_prelu_matches_numpy_with_per_channel_and_shared_alpha(check):
+    x = check.data((2, 3, 4, 5))
+    layer = L.PReLU(shared_axes=[1, 2])
+    layer.build(x.shape)
+    alpha = check.data((1, 1, 5))
+    layer.set_weights([alpha])
+    np.testing.assert_allclose(layer(x).numpy(), np.where(x > 0, x, alpha * x), rtol=1e-6)
+    full = L.PReLU()
+    full.build(x.shape)
+    alpha = check.data((3, 4, 5))
+    full.set_weights([alpha])
+    np.testing.assert_allclose(full(x).numpy(), np.where(x > 0, x, alpha * x), rtol=1e-6)
 
 
 def test_prelu_weights_shared_axes_gradients_and_torch(check, torch):
@@ -107,6 +122,16 @@ def test_every_named_activation_runs_in_float32_and_is_differentiable(name):
     y = fn(nerve.Tensor(x))
     assert y.shape == (3, 4) and y.dtype == np.float32
     assert nerve.testing.gradcheck(fn, x.astype("float64") + 0.013)
+
+
+@pytest.mark.parametrize("name", sorted(set(A.ALL_OBJECTS) - {"softmax", "log_softmax"}))
+def test_named_activation_matches_numpy_reference(name):
+    x = np.concatenate([np.linspace(-6, 6, 25), [-30.0, -1e-3, 1e-3, 30.0]])
+    want = ref.activation(name, x, ref.NAMED_ACTIVATIONS)
+    np.testing.assert_allclose(A.get(name)(nerve.Tensor(x)).numpy(), want, rtol=1e-12, atol=1e-14)
+    y32 = A.get(name)(nerve.Tensor(x.astype("float32")))
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32.numpy(), want, rtol=1e-5, atol=1e-6)
 
 
 def test_activation_reference_values(torch):

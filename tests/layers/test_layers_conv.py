@@ -1,10 +1,25 @@
-"""Convolution layers: shapes, Keras weight layouts, PyTorch agreement, gradients, errors."""
+"""Convolution layers: shapes, Keras weight layouts, values against the plain NumPy reference
+(tests/numpy_reference.py) and PyTorch on the same layers, gradients, errors."""
 
 import numpy as np
 import pytest
 
 import nerve
+import numpy_reference as ref
 from nerve import layers as L
+
+CLOSE = dict(rtol=1e-5, atol=1e-5)      # float32 layers against the float64 reference
+
+
+def grouped_conv(x, kernel, bias, strides=1, padding="valid", dilation=1, groups=1):
+    """Keras's grouped convolution by the plain reference: group g maps input channels
+    [g·C/G, (g+1)·C/G) to filters [g·F/G, (g+1)·F/G); kernel (*K, C/G, F)."""
+    rank = x.ndim - 2
+    strides, dilation = (strides,) * rank, (dilation,) * rank
+    c, f = kernel.shape[-2], kernel.shape[-1] // groups
+    y = np.concatenate([ref.conv(x[..., g * c:(g + 1) * c], kernel[..., g * f:(g + 1) * f], strides, padding,
+                                 dilation) for g in range(groups)], axis=-1)
+    return y if bias is None else y + bias
 
 
 def torch_conv(torch, x, kernel, bias, stride=1, dilation=1, groups=1, padding=0):
@@ -68,6 +83,63 @@ def test_weights_keras_layout_order_and_config(check, layer, shapes):
 
 
 # ---- PyTorch agreement ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [{}, {"strides": 2}, {"dilation_rate": 2}, {"padding": "same"}, {"groups": 3}])
+def test_conv2d_matches_numpy_reference(check, kwargs):
+    x = check.data((2, 9, 8, 6))
+    layer = L.Conv2D(6, 3, bias_initializer="random_normal", **kwargs)
+    y = layer(x).numpy()
+    expected = grouped_conv(x, layer.kernel.numpy(), layer.bias.numpy(), kwargs.get("strides", 1),
+                            kwargs.get("padding", "valid"), kwargs.get("dilation_rate", 1), kwargs.get("groups", 1))
+    np.testing.assert_allclose(y, expected, **CLOSE)
+
+
+def test_conv1d_causal_matches_left_padded_numpy_reference(check):
+    x = check.data((2, 7, 3))
+    layer = L.Conv1D(4, 3, padding="causal", dilation_rate=2, bias_initializer="random_normal")
+    y = layer(x).numpy()
+    padded = np.pad(x, [(0, 0), (4, 0), (0, 0)])        # (kernel − 1)·dilation zeros before: no future
+    np.testing.assert_allclose(y, grouped_conv(padded, layer.kernel.numpy(), layer.bias.numpy(), dilation=2),
+                               **CLOSE)
+    x2 = x.copy()
+    x2[:, 5:] = 100.0                                   # the future must not leak into earlier steps
+    np.testing.assert_allclose(layer(x2).numpy()[:, :5], y[:, :5], rtol=1e-5)
+
+
+def test_conv3d_and_channels_first_match_numpy_reference(check):
+    x = check.data((1, 4, 5, 3, 2))
+    layer = L.Conv3D(3, 2, bias_initializer="random_normal")
+    np.testing.assert_allclose(layer(x).numpy(), grouped_conv(x, layer.kernel.numpy(), layer.bias.numpy()), **CLOSE)
+    xf = check.data((2, 3, 6, 5))
+    first = L.Conv2D(4, 3, data_format="channels_first", bias_initializer="random_normal")
+    yf = first(xf).numpy()
+    expected = grouped_conv(xf.transpose(0, 2, 3, 1), first.kernel.numpy(), first.bias.numpy())
+    np.testing.assert_allclose(yf, expected.transpose(0, 3, 1, 2), **CLOSE)
+
+
+@pytest.mark.parametrize("strides, output_padding", [(1, None), (2, None), (2, 1), (3, 2)])
+def test_conv2d_transpose_matches_numpy_reference(check, strides, output_padding):
+    x = check.data((2, 4, 5, 3))
+    layer = L.Conv2DTranspose(2, 3, strides=strides, output_padding=output_padding,
+                              bias_initializer="random_normal")
+    y = layer(x).numpy()
+    expected = ref.conv_transpose(x, layer.kernel.numpy(), (strides,) * 2, "valid",
+                                  None if output_padding is None else (output_padding,) * 2) + layer.bias.numpy()
+    np.testing.assert_allclose(y, expected, **CLOSE)
+
+
+def test_depthwise_and_separable_match_numpy_reference(check):
+    x = check.data((2, 6, 7, 3))
+    depthwise = L.DepthwiseConv2D(3, depth_multiplier=2, bias_initializer="random_normal")
+    y = depthwise(x).numpy()
+    expected = ref.depthwise_conv(x, depthwise.kernel.numpy(), (1, 1)) + depthwise.bias.numpy()
+    np.testing.assert_allclose(y, expected, **CLOSE)
+    separable = L.SeparableConv2D(4, 3, depth_multiplier=2, bias_initializer="random_normal")
+    z = separable(x).numpy()
+    dw = ref.depthwise_conv(x, separable.depthwise_kernel.numpy(), (1, 1))
+    expected = ref.conv(dw, separable.pointwise_kernel.numpy(), (1, 1)) + separable.bias.numpy()
+    np.testing.assert_allclose(z, expected, **CLOSE)
+
 
 @pytest.mark.parametrize("kwargs, torch_kwargs", [
     ({}, {}),

@@ -35,6 +35,16 @@ def test_dense_weights_keras_order_and_shapes(check):
     assert layer.count_params() == 15
 
 
+def test_dense_matches_numpy(check):
+    x = check.data((4, 6))
+    layer = L.Dense(5, activation="tanh", bias_initializer="random_normal")
+    y = layer(x).numpy()
+    np.testing.assert_allclose(y, np.tanh(x @ layer.kernel.numpy() + layer.bias.numpy()), rtol=1e-5, atol=1e-6)
+    x3 = check.data((2, 3, 6))                                  # applied to the last axis
+    np.testing.assert_allclose(layer(x3).numpy(), np.tanh(x3 @ layer.kernel.numpy() + layer.bias.numpy()),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_dense_matches_torch_linear(check, torch):
     x = check.data((4, 6))
     layer = L.Dense(5, activation="tanh")
@@ -175,6 +185,17 @@ def test_embedding_default_init_and_mask():
     assert np.abs(layer.embeddings.numpy()).max() <= 0.05
     mask = layer.compute_mask(nerve.Tensor(np.array([[0, 3, 0]])))
     np.testing.assert_array_equal(mask.numpy(), [[False, True, False]])
+
+
+def test_embedding_gradient_accumulates_repeated_indices_as_numpy():
+    layer = L.Embedding(6, 3)
+    ids = np.array([[1, 1, 4], [0, 1, 5]])
+    g = np.random.default_rng(1).standard_normal((2, 3, 3)).astype("float32")
+    np.testing.assert_array_equal(layer(ids).numpy(), layer.embeddings.numpy()[ids])
+    (gw,) = nerve.grad((layer(ids) * nerve.Tensor(g)).sum(), [layer.embeddings])
+    expected = np.zeros((6, 3))
+    np.add.at(expected, ids, g)                   # row 1 gets three contributions, rows 2 and 3 none
+    np.testing.assert_allclose(gw.numpy(), expected, rtol=1e-6)
 
 
 def test_embedding_gradient_accumulates_repeated_indices(torch):

@@ -5,7 +5,10 @@ import numpy as np
 import pytest
 
 import nerve
+import numpy_reference as ref
 from nerve import layers as L
+
+CLOSE = dict(rtol=1e-5, atol=1e-5)      # float32 layers against the float64 reference
 
 
 def to_torch_layout(torch, x):
@@ -27,6 +30,19 @@ def test_batch_norm_weights_order_and_shapes(check):
     bare = L.BatchNormalization(center=False, scale=False)
     bare.build((None, 4))
     assert [w.path.split("/")[-1] for w in bare.weights] == ["moving_mean", "moving_variance"]
+
+
+def test_batch_norm_training_matches_numpy_reference(check):
+    x = check.data((6, 4, 5, 3)) * 2 + 1
+    layer = L.BatchNormalization(momentum=0.9, epsilon=1e-5, beta_initializer="random_normal",
+                                 gamma_initializer="random_uniform")
+    y = layer(x, training=True).numpy()
+    np.testing.assert_allclose(y, ref.normalize(x, (0, 1, 2), layer.gamma.numpy(), layer.beta.numpy(), 1e-5), **CLOSE)
+    moving_mean, moving_var = 0.1 * x.mean(axis=(0, 1, 2)), 0.9 + 0.1 * x.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(layer.moving_mean.numpy(), moving_mean, rtol=1e-5)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), moving_var, rtol=1e-5)
+    inference = (x - moving_mean) / np.sqrt(moving_var + 1e-5) * layer.gamma.numpy() + layer.beta.numpy()
+    np.testing.assert_allclose(layer(x, training=False).numpy(), inference, **CLOSE)
 
 
 def test_batch_norm_training_matches_torch_and_updates_moving_stats(check, torch):
@@ -118,6 +134,16 @@ def test_batch_norm_config_and_errors(check):
 
 # ---- Layer, Group, Instance normalization ---------------------------------------------------
 
+def test_layer_norm_matches_numpy_reference(check):
+    x = check.data((2, 3, 6))
+    layer = L.LayerNormalization(epsilon=1e-5, beta_initializer="random_normal", gamma_initializer="random_normal")
+    y = layer(x).numpy()
+    np.testing.assert_allclose(y, ref.normalize(x, (2,), layer.gamma.numpy(), layer.beta.numpy(), 1e-5), **CLOSE)
+    both = L.LayerNormalization(axis=[1, 2], epsilon=1e-5, beta_initializer="random_normal")
+    y2 = both(x).numpy()
+    np.testing.assert_allclose(y2, ref.normalize(x, (1, 2), both.gamma.numpy(), both.beta.numpy(), 1e-5), **CLOSE)
+
+
 def test_layer_norm_matches_torch(check, torch):
     x = check.data((2, 3, 6))
     layer = L.LayerNormalization(epsilon=1e-5, beta_initializer="random_normal", gamma_initializer="random_normal")
@@ -145,6 +171,18 @@ def test_layer_norm_rms_scaling(check):
     check.config_round_trip(layer)
 
 
+def test_group_norm_matches_numpy_reference(check):
+    x = check.data((2, 3, 4, 6))
+    layer = L.GroupNormalization(groups=3, epsilon=1e-5, beta_initializer="random_normal",
+                                 gamma_initializer="random_normal")
+    y = layer(x).numpy()
+    np.testing.assert_allclose(y, ref.group_norm(x, 3, layer.gamma.numpy(), layer.beta.numpy(), 1e-5), **CLOSE)
+    first = L.GroupNormalization(groups=2, axis=1, epsilon=1e-5)
+    xf = check.data((2, 4, 3, 3))
+    expected = np.moveaxis(ref.group_norm(np.moveaxis(xf, 1, -1), 2, epsilon=1e-5), -1, 1)
+    np.testing.assert_allclose(first(xf).numpy(), expected, **CLOSE)
+
+
 def test_group_norm_matches_torch(check, torch):
     x = check.data((2, 3, 4, 6))
     layer = L.GroupNormalization(groups=3, epsilon=1e-5, beta_initializer="random_normal",
@@ -160,6 +198,13 @@ def test_group_norm_matches_torch(check, torch):
     xf = check.data((2, 4, 3, 3))
     expected = torch.nn.functional.group_norm(torch.from_numpy(xf), 2, eps=1e-5).numpy()
     np.testing.assert_allclose(first(xf).numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_instance_norm_matches_numpy_reference(check):
+    x = check.data((2, 5, 4, 3))
+    layer = L.InstanceNormalization(epsilon=1e-5, beta_initializer="random_normal", gamma_initializer="random_normal")
+    y = layer(x).numpy()
+    np.testing.assert_allclose(y, ref.normalize(x, (1, 2), layer.gamma.numpy(), layer.beta.numpy(), 1e-5), **CLOSE)
 
 
 def test_instance_norm_matches_torch_and_group_norm(check, torch):

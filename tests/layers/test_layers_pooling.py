@@ -1,8 +1,10 @@
-"""Pooling layers: shapes, PyTorch agreement, global pooling, gradients, errors."""
+"""Pooling layers: shapes, values against the NumPy reference (tests/numpy_reference.py) and
+PyTorch, global pooling, gradients, errors."""
 
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import layers as L
 
 
@@ -24,6 +26,17 @@ from nerve import layers as L
 ], ids=lambda v: str(v) if isinstance(v, tuple) else None)
 def test_output_shapes_symbolic_and_eager(check, make, shape, expected):
     assert check.shapes(make, shape).shape == expected
+
+
+@pytest.mark.parametrize("pool, strides, padding", [(2, None, "valid"), (3, 2, "valid"), ((2, 3), (1, 2), "valid"),
+                                                   (3, 2, "same")])
+def test_max_and_average_pooling_match_numpy_reference(check, pool, strides, padding):
+    x = check.data((2, 7, 8, 3))
+    pool2 = (pool, pool) if isinstance(pool, int) else pool
+    strides2 = pool2 if strides is None else (strides, strides) if isinstance(strides, int) else strides
+    for layer, kind in ((L.MaxPooling2D(pool, strides, padding), "max"),
+                        (L.AveragePooling2D(pool, strides, padding), "average")):
+        np.testing.assert_allclose(layer(x).numpy(), ref.pool(x, kind, pool2, strides2, padding), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("pool, strides", [(2, None), (3, 2), ((2, 3), (1, 2))])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import numpy_reference as ref
 from nerve import layers as L
 
 
@@ -50,6 +51,12 @@ def test_values(check):
     np.testing.assert_array_equal(L.Cropping2D(((1, 0), (1, 2)))(img).numpy(), img[:, 1:, 1:2])
     np.testing.assert_array_equal(L.UpSampling2D((2, 3))(img).numpy(), img.repeat(2, axis=1).repeat(3, axis=2))
     np.testing.assert_array_equal(L.UpSampling1D(2)(x).numpy(), x.repeat(2, axis=1))
+
+
+def test_bilinear_upsampling_matches_numpy_reference(check):
+    x = check.data((2, 3, 4, 2))
+    np.testing.assert_allclose(L.UpSampling2D((2, 3), interpolation="bilinear")(x).numpy(),
+                               ref.resize(x, (6, 12)), rtol=1e-5, atol=1e-6)
 
 
 def test_upsampling_matches_torch(check, torch):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nerve
+import numpy_reference as ref
 from nerve import layers
 from nerve.layers.preprocessing.image_warp import affine_warp, rotation_matrices
 
@@ -120,6 +121,14 @@ def test_fill_modes(mode, expected):
     matrix = np.array([[[1, 0, 0], [0, 1, -2]]], "float32")      # x_in = x - 2, 8 columns out
     out = affine_warp(row, matrix, (1, 8), "nearest", mode, fill_value=9)
     np.testing.assert_array_equal(out.ravel(), expected)
+
+
+@pytest.mark.parametrize("fill_value", [0.0, -2.0])
+def test_bilinear_warp_matches_numpy_reference(rng, fill_value):
+    images = rng.random((3, 6, 7, 2)).astype("float32")
+    matrices = rotation_matrices(np, rng.uniform(-1, 1, 3), 6, 7, "float32")
+    ours = affine_warp(images, matrices, None, "bilinear", "constant", fill_value)
+    np.testing.assert_allclose(ours, ref.bilinear_warp(images, matrices, fill_value), atol=1e-5)
 
 
 def test_bilinear_warp_matches_torch_grid_sample(torch, rng):

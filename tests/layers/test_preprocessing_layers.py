@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nerve
+import numpy_reference as ref
 from nerve import layers
 from nerve.testing import gradcheck
 
@@ -68,6 +69,14 @@ def test_normalization_errors():
 def test_normalization_gradient():
     layer = layers.Normalization(mean=[1.0, -2.0, 0.5], variance=[2.0, 0.5, 3.0], dtype="float64")
     gradcheck(lambda t: layer(t), np.random.rand(2, 3))
+
+
+@pytest.mark.parametrize("size", [(5, 7), (13, 4), (9, 9)])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_resizing_matches_numpy_reference(rng, size, interpolation):
+    x = rng.random((2, 9, 6, 3)).astype("float32")
+    ours = layers.Resizing(*size, interpolation=interpolation)(x).numpy()
+    np.testing.assert_allclose(ours, ref.resize(x, size, interpolation), atol=1e-6)
 
 
 @pytest.mark.parametrize("size", [(5, 7), (13, 4), (9, 9)])
