@@ -40,12 +40,17 @@ def test_sampling_layer_gradient_and_moments(rng):
         layer([nerve.Tensor(mean), nerve.Tensor(log_var[:, :1])])
 
 
-def test_gaussian_kl_matches_closed_form_and_torch(rng, torch):
+def test_gaussian_kl_matches_closed_form(rng):
     mean, log_var = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
     assert gradcheck(gaussian_kl, mean, log_var)
     kl = gaussian_kl(nerve.Tensor(mean), nerve.Tensor(log_var)).numpy()
     np.testing.assert_allclose(kl, (0.5 * (np.exp(log_var) + mean ** 2 - 1 - log_var)).sum(axis=1), rtol=1e-6)
     assert gaussian_kl(nerve.Tensor(np.zeros((1, 3))), nerve.Tensor(np.zeros((1, 3)))).numpy()[0] == 0
+
+
+def test_gaussian_kl_matches_torch(rng, torch):
+    mean, log_var = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    kl = gaussian_kl(nerve.Tensor(mean), nerve.Tensor(log_var)).numpy()
     dist = torch.distributions
     q = dist.Normal(torch.tensor(mean), torch.tensor(np.exp(log_var / 2)))
     reference = dist.kl_divergence(q, dist.Normal(0.0, 1.0)).sum(dim=1).numpy()

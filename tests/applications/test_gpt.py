@@ -1,7 +1,9 @@
-"""GPT: nanoGPT's model (PyTorch on the same weights), causality, generation with and without the KV
-cache, save/load with its tokenizer, training, the command line, bad input; CharTokenizer."""
+"""GPT: nanoGPT's model (in NumPy, and in PyTorch, on the same weights), causality, generation with
+and without the KV cache, save/load with its tokenizer, training, the command line, bad input;
+CharTokenizer."""
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,32 @@ def model(rng):
     m = GPT(**SMALL)
     m(rng.integers(0, 11, (2, 8)))
     return m
+
+
+def numpy_logits(m, ids):
+    """nanoGPT's forward written in NumPy (float64) on ``m``'s weights: pre-norm blocks of causal
+    self-attention and a GELU MLP, a final layer norm, the output head tied to the token embedding."""
+    w = lambda v: v.numpy().astype(np.float64)  # noqa: E731
+    c, heads = m.n_embd, m.n_head
+    b, steps = ids.shape
+
+    def layer_norm(x, gamma):
+        return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5) * gamma
+
+    def gelu(x):
+        return 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+
+    future = np.triu(np.ones((steps, steps), bool), 1)
+    x = w(m.wte.embeddings)[ids] + w(m.wpe.position_embeddings)[:steps]
+    for block in m.blocks:
+        q, k, v = np.split(layer_norm(x, w(block.ln_1.gamma)) @ w(block.attn.c_attn.kernel), 3, axis=-1)
+        q, k, v = (z.reshape(b, steps, heads, c // heads).transpose(0, 2, 1, 3) for z in (q, k, v))
+        scores = np.where(future, -np.inf, q @ k.transpose(0, 1, 3, 2) / math.sqrt(c // heads))
+        p = np.exp(scores - scores.max(-1, keepdims=True))
+        y = (p / p.sum(-1, keepdims=True)) @ v
+        x = x + y.transpose(0, 2, 1, 3).reshape(b, steps, c) @ w(block.attn.c_proj.kernel)
+        x = x + gelu(layer_norm(x, w(block.ln_2.gamma)) @ w(block.c_fc.kernel)) @ w(block.mlp_proj.kernel)
+    return layer_norm(x, w(m.ln_f.gamma)) @ w(m.wte.embeddings).T
 
 
 def torch_logits(torch, m, ids):
@@ -53,6 +81,14 @@ def test_recipe_model_has_nanogpts_size_and_init(rng):
     assert abs(m.blocks[0].c_fc.kernel.numpy().std() - 0.02) < 0.001
     assert abs(m.blocks[0].attn.c_proj.kernel.numpy().std() - 0.02 / np.sqrt(8)) < 0.0005
     np.testing.assert_array_equal(m.ln_f.gamma.numpy(), 1)
+
+
+def test_logits_match_numpy(model, rng):
+    ids = rng.integers(0, 11, (3, 8))
+    np.testing.assert_allclose(model(ids).numpy(), numpy_logits(model, ids), atol=2e-5)
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.3 for w in model.get_weights()])
+    for part in (ids, ids[:, :5]):                  # every weight (layer-norm scales too) far from its init
+        np.testing.assert_allclose(model(part).numpy(), numpy_logits(model, part), atol=2e-5)
 
 
 def test_logits_match_pytorch(model, rng, torch):

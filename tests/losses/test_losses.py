@@ -180,6 +180,25 @@ def test_temporal_losses_weighted_per_sample(rng):
     np.testing.assert_allclose(value(loss, labels, z, sample_weight=w), (per_step * w[:, None]).mean(), rtol=1e-5)
 
 
+def test_a_sequence_mask_leaves_padded_steps_out_of_the_loss():
+    """Embedding(mask_zero) -> LSTM -> Dense: the mask reaches the loss, and evaluate averages the
+    kept steps only (Keras: the mask is a sample weight normalised by the number of kept steps)."""
+    ids = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 0, 0], [5, 6, 2, 2, 1]])
+    targets = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 0, 0], [1, 1, 1, 1, 1]])
+    inputs = nerve.Input((5,), dtype="int32")
+    h = nerve.layers.LSTM(3, return_sequences=True)(nerve.layers.Embedding(8, 4, mask_zero=True)(inputs))
+    model = nerve.Model(inputs, nerve.layers.Dense(8)(h))
+    model.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(from_logits=True))
+    rng = np.random.default_rng(2)                  # weights far from the init's near-uniform logits
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") for w in model.get_weights()])
+    z = model(ids).numpy().astype(np.float64)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    per_step = -np.take_along_axis(logp, targets[..., None], -1)[..., 0]
+    expected = per_step[ids != 0].mean()
+    assert abs(expected - per_step.mean()) > 0.1                  # the padded steps would change it
+    np.testing.assert_allclose(model.evaluate(ids, targets, verbose=0), expected, rtol=1e-5)
+
+
 def test_ignore_class_leaves_entries_out_of_the_mean(data):
     labels = data["labels"].copy()
     labels[[0, 3]] = -1

@@ -119,6 +119,66 @@ def test_adam_amsgrad_and_centered_rmsprop_match_keras_formula():
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
+# ---- ten steps against Keras's rules in NumPy (the same settings as PyTorch's below) ------------
+
+def sgd_rule(lr, momentum, nesterov):
+    def update(w, g, s, t):
+        s["m"] = momentum * s["m"] - lr * g
+        return w + (momentum * s["m"] - lr * g if nesterov else s["m"])
+    return update
+
+
+def adagrad_rule(lr, initial, eps):
+    def update(w, g, s, t):
+        s.setdefault("acc", initial)
+        s["acc"] = s["acc"] + g * g
+        return w - lr * g / np.sqrt(s["acc"] + eps)
+    return update
+
+
+def rmsprop_rule(lr, rho, momentum, centered, eps):
+    def update(w, g, s, t):
+        s["v"] = rho * s["v"] + (1 - rho) * g * g
+        s["a"] = rho * s["a"] + (1 - rho) * g
+        step = lr * g / np.sqrt(s["v"] - (s["a"] ** 2 if centered else 0) + eps)
+        s["m"] = momentum * s["m"] + step
+        return w - s["m"]
+    return update
+
+
+def adam_rule(lr, weight_decay=0.0, b1=0.9, b2=0.999, eps=1e-7):
+    def update(w, g, s, t):
+        w = w - w * weight_decay * lr                       # decoupled decay first (AdamW)
+        s["m"] = s["m"] + (g - s["m"]) * (1 - b1)
+        s["v"] = s["v"] + (g * g - s["v"]) * (1 - b2)
+        return w - lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t) * s["m"] / (np.sqrt(s["v"]) + eps)
+    return update
+
+
+def adadelta_rule(lr, rho, eps):
+    def update(w, g, s, t):
+        s["acc_g"] = rho * s["acc_g"] + (1 - rho) * g * g
+        delta = -np.sqrt(s["acc_d"] + eps) / np.sqrt(s["acc_g"] + eps) * g
+        s["acc_d"] = rho * s["acc_d"] + (1 - rho) * delta * delta
+        return w + lr * delta
+    return update
+
+
+@pytest.mark.parametrize("make,rule", [
+    (lambda: optimizers.SGD(0.05, momentum=0.9), sgd_rule(0.05, 0.9, False)),
+    (lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True), sgd_rule(0.05, 0.9, True)),
+    (lambda: optimizers.Adagrad(0.1, initial_accumulator_value=0.1, epsilon=1e-12), adagrad_rule(0.1, 0.1, 1e-12)),
+    (lambda: optimizers.RMSprop(0.01, rho=0.9, epsilon=1e-12), rmsprop_rule(0.01, 0.9, 0.0, False, 1e-12)),
+    (lambda: optimizers.RMSprop(0.01, rho=0.9, momentum=0.5, epsilon=1e-12), rmsprop_rule(0.01, 0.9, 0.5, False, 1e-12)),
+    (lambda: optimizers.Adam(0.05), adam_rule(0.05)),
+    (lambda: optimizers.AdamW(0.05, weight_decay=0.1), adam_rule(0.05, weight_decay=0.1)),
+    (lambda: optimizers.Adadelta(1.0, rho=0.9, epsilon=1e-6), adadelta_rule(1.0, 0.9, 1e-6)),
+], ids=["sgd_momentum", "sgd_nesterov", "adagrad", "rmsprop", "rmsprop_momentum", "adam", "adamw", "adadelta"])
+def test_ten_steps_match_keras_rule(make, rule):
+    expected = run_reference(rule, {"m": 0.0, "v": 0.0, "a": 0.0, "acc_g": 0.0, "acc_d": 0.0})
+    np.testing.assert_allclose(run_nerve(make()), expected, rtol=1e-5, atol=1e-6)
+
+
 # ---- ten steps against PyTorch ---------------------------------------------------------
 
 @pytest.mark.parametrize("nesterov", [False, True])
