@@ -21,9 +21,10 @@ import numpy
 
 from .. import backend
 from ..tensor import Variable
+from ..utils.configurable import FromConfig
 
 
-class SeedGenerator:
+class SeedGenerator(FromConfig):
     """The state of a sequence of random draws: ``state = [seed, counter]`` (an int64 Variable).
 
     Args:
@@ -54,10 +55,6 @@ class SeedGenerator:
 
     def get_config(self):
         return {"seed": self._initial_seed}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<SeedGenerator seed={self._initial_seed}>"

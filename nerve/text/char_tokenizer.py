@@ -2,8 +2,10 @@
 
 import numpy
 
+from ..utils.configurable import FromConfig
 
-class CharTokenizer:
+
+class CharTokenizer(FromConfig):
     """A character-level vocabulary: id i is the i-th character of ``vocabulary``.
 
         encode("hi") = [index("h"), index("i")],   decode(encode(s)) = s
@@ -80,10 +82,6 @@ class CharTokenizer:
 
     def get_config(self):
         return {"vocabulary": self.vocabulary}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"CharTokenizer(vocabulary_size={self.vocabulary_size})"

@@ -1,9 +1,9 @@
 """Objects described by their ``get_config()``: the one home of what they share.
 
 ``get_config()`` returns the constructor's arguments, so ``from_config(config)`` is
-``cls(**config)`` (:class:`FromConfig`: losses, metrics, constraints, schedules). Initializers
-and regularizers are plain values on top of that (:class:`ConfigValue`): equal when of the same
-class with the same config, shown as ``L2(l2=0.01)``.
+``cls(**config)`` (:class:`FromConfig`: losses, metrics, constraints, schedules, seed
+generators, tokenizers). Initializers and regularizers are plain values on top of that
+(:class:`ConfigValue`): equal when of the same class with the same config, shown as ``L2(l2=0.01)``.
 
     >>> import nerve
     >>> nerve.regularizers.L2(0.01) == nerve.regularizers.L2.from_config({"l2": 0.01})
