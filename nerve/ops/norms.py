@@ -22,6 +22,7 @@ from .unary import abs as _abs
 from .unary import cast
 from .reduction import max as _max
 from .reduction import min as _min
+from .reduction import normalize_axis
 from .reduction import sum as _sum
 from .shape_ops import expand_dims, squeeze, transpose
 
@@ -48,14 +49,6 @@ class EuclideanNorm(Function):
         return (xp.where(self.y > 0, gy / safe, 0) * self.x,)
 
 
-def _axes(axis, ndim):
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    normalized = tuple(a + ndim if a < 0 else a for a in axes)
-    if any(not 0 <= a < ndim for a in normalized) or len(set(normalized)) != len(normalized):
-        raise ValueError(f"norm: invalid axis {axis!r} for an input of rank {ndim}")
-    return normalized
-
-
 def norm(x, ord=None, axis=None, keepdims=False):
     """The vector or matrix norm of ``x`` (see the module docstring for every ``ord``).
 
@@ -76,7 +69,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if x.ndim not in (1, 2):
             raise ValueError(f"norm: with ord={ord!r} and axis=None, x must be 1-D or 2-D, received shape {x.shape}")
         axis = tuple(range(x.ndim))
-    axes = _axes(axis, x.ndim)
+    if x.ndim == 0:       # NumPy's linalg.norm refuses an axis of a scalar (its reductions accept 0)
+        raise ValueError(f"norm: axis {axis!r} is out of range for a tensor of rank 0")
+    axes = normalize_axis(axis, x.ndim, "norm", sort=False)      # (rows, cols) in the caller's order
     if len(axes) == 1:
         return _vector_norm(x, ord, axes[0], keepdims)
     if len(axes) == 2:
