@@ -1,10 +1,12 @@
 """Bidirectional and TimeDistributed: Keras's merge modes, state order, masking and configs; the
-bidirectional LSTM against torch.nn.LSTM(bidirectional=True)."""
+bidirectional LSTM against the NumPy reference cells (recurrent_reference.py) and
+torch.nn.LSTM(bidirectional=True)."""
 
 import numpy as np
 import pytest
 
 import nerve
+import recurrent_reference as ref
 from nerve import layers
 from nerve.testing import gradcheck
 
@@ -60,6 +62,21 @@ def test_config_round_trip_and_gradients(check, rng):
     nerve.config.set_floatx("float64")
     bi = layers.Bidirectional(layers.SimpleRNN(2, return_sequences=True))
     assert gradcheck(lambda x: bi(x), rng.standard_normal((2, 3, 2)))
+
+
+def test_bidirectional_lstm_matches_numpy_reference(rng):
+    x = rng.standard_normal((2, 5, 3)).astype("float32")
+    bi = layers.Bidirectional(layers.LSTM(4, return_sequences=True, return_state=True))
+    bi(x)
+    weights = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in bi.get_weights()]
+    bi.set_weights(weights)                          # Keras's order: forward (k, r, b), then backward
+    start = [np.zeros((2, 4), "float32")] * 2
+    _, y_f, (h_f, c_f) = ref.run(lambda x, s: ref.lstm_cell(x, s, *weights[:3]), x, start)
+    _, y_b, (h_b, c_b) = ref.run(lambda x, s: ref.lstm_cell(x, s, *weights[3:]), x, start, go_backwards=True)
+    out, *states = bi(x)
+    np.testing.assert_allclose(out.numpy(), np.concatenate([y_f, y_b[:, ::-1]], -1), rtol=1e-5, atol=1e-6)
+    for got, want in zip(states, [h_f, c_f, h_b, c_b]):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
 
 
 def test_bidirectional_lstm_matches_torch(torch, rng):
