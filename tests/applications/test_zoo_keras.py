@@ -8,7 +8,6 @@ keyed by layer name (the layout of the keras.applications ImageNet files: root a
 model's weights, because Keras 3 writes that format only through TensorFlow.
 """
 
-import importlib.util
 import os
 
 import numpy as np
@@ -24,9 +23,6 @@ from nerve.applications import resnet, vgg  # noqa: E402
 # Keras's torch backend converts with np.array(x) on every weight read (a NumPy 2 deprecation, not ours)
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
-READER = importlib.util.find_spec("nerve.saving.keras_h5") is not None
-needs_reader = pytest.mark.skipif(not READER, reason="nerve.saving.keras_h5 (the Keras .h5 reader, issue 11) "
-                                                     "is not in this tree yet")
 SMALL = {"input_shape": (32, 32, 3), "classes": 7, "classifier_activation": None, "weights": None}
 PAIRS = {"VGG16": (keras.applications.VGG16, vgg.VGG16), "VGG19": (keras.applications.VGG19, vgg.VGG19),
          "ResNet50": (keras.applications.ResNet50, resnet.ResNet50),
@@ -60,7 +56,6 @@ def test_same_layers_names_and_weight_shapes_as_keras(name):
     assert ours.count_params() == theirs.count_params()
 
 
-@needs_reader
 @pytest.mark.parametrize("name", ["VGG16", "ResNet50"])
 def test_keras3_weights_file_loads_with_keras_predictions(name, tmp_path, rng):
     theirs = keras_model(name)
@@ -90,7 +85,6 @@ def write_legacy_h5(model, path, order=None):
                 group.create_dataset(n, data=keras.ops.convert_to_numpy(w))
 
 
-@needs_reader
 def test_legacy_by_name_h5_file_loads_with_keras_predictions(tmp_path, rng):
     theirs = keras_model("ResNet50", seed=1)
     x = rng.random((2, 32, 32, 3), dtype=np.float32)
@@ -108,7 +102,6 @@ def test_legacy_by_name_h5_file_loads_with_keras_predictions(tmp_path, rng):
                                atol=1e-4 * np.abs(want).max())
 
 
-@needs_reader
 def test_a_weight_that_does_not_fit_names_the_layer_and_both_shapes(tmp_path):
     theirs = keras_model("VGG16")
     path = str(tmp_path / "vgg16.weights.h5")

@@ -156,8 +156,7 @@ def test_mha_honours_an_embedding_padding_mask(check):
     embed = layers.Embedding(10, 8, mask_zero=True)
     mha = layers.MultiHeadAttention(num_heads=2, key_dim=4)
     x = embed(ids)
-    if getattr(x, "_keras_mask", None) is None:
-        pytest.skip("this checkout does not propagate Keras masks yet")
+    np.testing.assert_array_equal(x._keras_mask.numpy(), ids != 0)
     out = mha(x, x)
     want = mha(x, x, query_mask=ids != 0, value_mask=ids != 0)
     np.testing.assert_allclose(out.numpy(), want.numpy(), atol=1e-6)
