@@ -187,9 +187,16 @@ def run_torch(name, args):
 # ---- timing ----------------------------------------------------------------------------
 
 def _timed(fn, *args):
-    start = time.perf_counter()
+    """Wall seconds of fn(*args)."""
+    return _timed_both(fn, *args)[0]
+
+
+def _timed_both(fn, *args):
+    """(wall, CPU) seconds of fn(*args): the CPU time of this process, which another process
+    sharing the core does not inflate (at 1 thread; with more it adds the threads up)."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn(*args)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 INFER_SAMPLES = 20000
@@ -203,7 +210,8 @@ def serve(epoch, predict, x):
     for order in sys.stdin:
         order = order.strip()
         if order == "train":
-            _reply({"seconds": _timed(epoch)})
+            wall, cpu = _timed_both(epoch)
+            _reply({"seconds": wall, "cpu": cpu})
         elif order == "infer":        # at least INFER_SAMPLES, so that a short --samples still times something
             passes = -(-INFER_SAMPLES // len(x))
             _reply({"seconds": _timed(lambda: [predict(x) for _ in range(passes)]) / passes})
@@ -288,22 +296,27 @@ def measure(name, args, env):
         except RuntimeError as err:
             print(f"{name:8s} {err}")
     rates = {side: [] for side in children}
+    cpu_rates = {side: [] for side in children}
     infer = {side: [] for side in children}
     order = list(children)
     for round_ in range(args.epochs):
         turn = order[round_ % len(order):] + order[:round_ % len(order)]
         for side in turn:
-            rates[side].append(n / children[side].ask("train")["seconds"])
+            reply = children[side].ask("train")
+            rates[side].append(n / reply["seconds"])
+            cpu_rates[side].append(n / reply["cpu"])
     for round_ in range(5):
         for side in order[round_ % len(order):] + order[:round_ % len(order)]:
             infer[side].append(n / children[side].ask("infer")["seconds"])
     rss = {side: child.ask("quit")["rss"] for side, child in children.items()}
-    return rates, {side: max(r) for side, r in infer.items()}, rss
+    return rates, cpu_rates, {side: max(r) for side, r in infer.items()}, rss
 
 
-def report(name, rates, infer, rss):
+def report(name, rates, cpu_rates, infer, rss):
     """One row per side. Ratios to PyTorch: the median over rounds of the within-round ratio, and
-    best against best (the least disturbed epochs: the steadiest estimate on a loaded machine)."""
+    best against best (the least disturbed epochs: the steadiest estimate on a loaded machine);
+    last, the median within-round ratio of the training rates by CPU time (at 1 thread, the
+    ratio that other processes on the same core disturb least)."""
     base = rates.get("torch")
     for side in rates:
         med, best = statistics.median(rates[side]), max(rates[side])
@@ -313,10 +326,12 @@ def report(name, rates, infer, rss):
             ratio = f"{statistics.median(per_round):4.2f} ({min(per_round):.2f}-{max(per_round):.2f})"
             ratio += f" {best / max(base):5.2f}"
             iratio, mratio = f"{infer[side] / infer['torch']:6.2f}", f"{rss[side] / rss['torch']:6.2f}"
+            per_round = [r / b for r, b in zip(cpu_rates[side], cpu_rates["torch"])]
+            cpu = f"{statistics.median(per_round):4.2f} ({min(per_round):.2f}-{max(per_round):.2f})"
         else:
-            ratio, iratio, mratio = "n/a", "   n/a", "   n/a"
+            ratio, iratio, mratio, cpu = "n/a", "   n/a", "   n/a", "n/a"
         print(f"{name:8s} {side:11s} {cell:>24s} {ratio:>24s} {infer[side]:10.0f} {iratio} "
-              f"{rss[side]:8.0f} {mratio}")
+              f"{rss[side]:8.0f} {mratio} {cpu:>17s}")
 
 
 def main():
@@ -329,10 +344,10 @@ def main():
           f"SGD(0.01, momentum 0.9), {args.epochs} interleaved rounds after 1 warm-up epoch; "
           f"load average at start {os.getloadavg()[0]:.2f}")
     print(f"{'model':8s} {'side':11s} {'train/s median (min-max)':>24s} {'ratio med (min-max) best':>24s} "
-          f"{'infer/s':>10s} {'ratio':>6s} {'peak MB':>8s} {'ratio':>6s}")
+          f"{'infer/s':>10s} {'ratio':>6s} {'peak MB':>8s} {'ratio':>6s} {'cpu-time ratio':>17s}")
     for name in args.models.split(","):
-        rates, infer, rss = measure(name, args, env)
-        report(name, rates, infer, rss)
+        rates, cpu_rates, infer, rss = measure(name, args, env)
+        report(name, rates, cpu_rates, infer, rss)
         if name == "mlp" and "nerve-fit" in rates:
             cmd = [sys.executable, __file__, "--child", "gemm:none", "--threads", str(args.threads)]
             peak = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True).stdout)
