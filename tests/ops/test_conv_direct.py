@@ -30,6 +30,7 @@ CASES = [
     ("conv", (2, 5, 30, 16), (3, 3, 16, 16), (1, 1), "same"),       # 30 = 24 + 4 + 1 + 1 pixel blocks
     ("conv", (1, 6, 6, 32), (3, 3, 32, 80), (1, 1), "same"),        # 80 filters = 64 + 16
     ("conv", (2, 5, 5, 16), (2, 2, 16, 64), (1, 1), "valid"),       # even kernel
+    ("conv", (2, 6, 7, 24), (1, 1, 24, 40), (1, 1), "valid"),       # pointwise: a product
     ("conv_transpose", (2, 5, 4, 16), (3, 3, 16, 16), (1, 1), "same"),
 ]
 
@@ -82,3 +83,11 @@ def test_weight_gradient_reuses_the_padded_input(monkeypatch):
     gy = R.standard_normal(y.shape).astype(np.float32)
     np.testing.assert_allclose(conv_kernels.weight_grad(x, gy, window, kept),
                                conv_kernels.weight_grad(x, gy, window), rtol=1e-6)
+
+
+@pytest.mark.parametrize("m,k,n", [(37, 5, 100), (4, 64, 4), (130, 33, 17)])
+def test_matmul_is_the_product(monkeypatch, m, k, n):
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    a = R.standard_normal((m, k)).astype(np.float32)
+    b = R.standard_normal((n, k)).astype(np.float32).T          # a transposed view, as W₂ᵀ
+    np.testing.assert_allclose(conv_kernels._matmul(a, b), a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
