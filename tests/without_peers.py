@@ -5,8 +5,8 @@
 nerve never imports PyTorch, Keras, TensorFlow or JAX; the tests use them only as second oracles
 beside plain NumPy references. This checks that claim. Each finder on ``sys.meta_path`` is wrapped
 so that it does not find the named top-level packages (nor anything under them), in every test
-process (xdist workers import tests/conftest.py too). Nothing else can tell the difference from a
-machine without them: ``import torch`` raises ModuleNotFoundError("No module named 'torch'"),
+process (xdist workers import tests/conftest.py too). Inside that process it looks like a machine
+without them: ``import torch`` raises ModuleNotFoundError("No module named 'torch'"),
 ``pytest.importorskip("torch")`` skips, ``importlib.util.find_spec("torch")`` is None and "torch"
 is not in ``sys.modules`` (libraries such as SciPy test that to detect torch arrays).
 Not covered: subprocesses a test starts (they run nerve, which imports none of these) and
