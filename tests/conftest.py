@@ -3,7 +3,7 @@
 Layout: tests/<package>/ tests nerve/<package>/, tests/test_<module>.py tests nerve/<module>.py;
 numpy_reference.py holds the plain NumPy oracles, gradchecked.py the registry of gradient checks.
 NERVE_TEST_WITHOUT=torch,keras,... runs the suite as if those peers were not installed
-(without_peers.py; ``make test-without-peers``).
+(without_peers.py, tested by test_without_peers.py; ``make test-without-peers``).
 """
 
 import os
