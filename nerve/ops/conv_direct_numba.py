@@ -33,7 +33,9 @@ LANES = 16                       # float32 lanes of one AVX-512 register
 # spill, a case never measured, so conv_kernels keeps im2col + GEMM there (tests set this to check
 # the kernels' sums on any CPU).
 PAYS = bool(binding.get_host_cpu_features().get("avx512f"))
-ROWS = {1: 24, 2: 12, 3: 8, 4: 6}     # rows per block for 16·k filters: 24 accumulator registers
+# The blocks tried for 1-4 vectors of filters, largest first: up to 24 of the 32 vector registers
+# hold sums, and the large blocks keep both FMA units busy through their 4-cycle latency.
+BLOCK_ROWS = ((24, 4, 1), (12, 4, 1), (8, 2, 1), (6, 2, 1))
 _JIT = dict(cache=True, nogil=True)
 
 
@@ -43,55 +45,77 @@ def _block(typingctx, acc, acc_step, a, ai, ar, v, vr, count, init, tail, rows, 
 
     width = 16·(vectors − 1) + tail, 1 ≤ tail ≤ 16: the last vector is loaded and stored under a
     mask of its first ``tail`` lanes. Addresses (acc, a, v) are byte addresses of float32 arrays,
-    steps are in floats; ``rows`` and ``vectors`` are literal ints (one compiled block per pair);
-    with ``init`` acc starts at 0.
+    steps are in floats; (rows, vectors) must be a pair of ``BLOCK_ROWS`` (one loop is compiled
+    for each, and a switch picks it); with ``init`` acc starts at 0.
     """
-    if not isinstance(rows, types.IntegerLiteral) or not isinstance(vectors, types.IntegerLiteral):
-        return None
-    n_rows, n_vec = rows.literal_value, vectors.literal_value
-    sig = types.void(*([types.intp] * 8), types.boolean, types.intp, rows, vectors)
+    sig = types.void(*([types.intp] * 8), types.boolean, types.intp, types.intp, types.intp)
 
     def codegen(context, builder, signature, args):
-        acc_at, acc_step, a_at, ai, ar, v_at, vr, count, init, tail = args[:10]
-        f32, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
-        vec, mask_t = ir.VectorType(f32, LANES), ir.VectorType(ir.IntType(1), LANES)
-        vec_p = vec.as_pointer()
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3),
-                                             "llvm.fma.v16f32")
-        masked_load = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vec, [vec_p, i32, mask_t, vec]), "llvm.masked.load.v16f32.p0")
-        masked_store = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [vec, vec_p, i32, mask_t]),
+        rows, vectors = args[10:]
+        loop = _Loop(builder, *args[:10])
+        done = builder.append_basic_block("block.done")
+        switch = builder.switch(builder.add(builder.mul(rows, ir.Constant(rows.type, 8)), vectors), done)
+        for n_vec, choices in enumerate(BLOCK_ROWS, start=1):
+            for n_rows in choices:
+                case = builder.append_basic_block(f"block.{n_rows}x{n_vec}")
+                switch.add_case(ir.Constant(rows.type, n_rows * 8 + n_vec), case)
+                builder.position_at_end(case)
+                loop.emit(n_rows, n_vec)
+                builder.branch(done)
+        builder.position_at_end(done)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+class _Loop:
+    """LLVM IR of :func:`_block` for one (rows, vectors) pair: the sums stay in vector registers."""
+
+    def __init__(self, builder, acc_at, acc_step, a_at, ai, ar, v_at, vr, count, init, tail):
+        self.builder, self.acc_step, self.ai, self.ar, self.vr = builder, acc_step, ai, ar, vr
+        self.count, self.init = count, init
+        f32, i32, self.i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
+        self.vec, mask_t = ir.VectorType(f32, LANES), ir.VectorType(ir.IntType(1), LANES)
+        self.vec_p = self.vec.as_pointer()
+        module = builder.module
+        self.fma = cgutils.get_or_insert_function(module, ir.FunctionType(self.vec, [self.vec] * 3),
+                                                  "llvm.fma.v16f32")
+        self.masked_load = cgutils.get_or_insert_function(
+            module, ir.FunctionType(self.vec, [self.vec_p, i32, mask_t, self.vec]), "llvm.masked.load.v16f32.p0")
+        self.masked_store = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [self.vec, self.vec_p, i32, mask_t]),
             "llvm.masked.store.v16f32.p0")
-        acc_at, a_at, v_at = (builder.inttoptr(p, f32.as_pointer()) for p in (acc_at, a_at, v_at))
-        undef = ir.Constant(vec, ir.Undefined)
-        splat = ir.Constant(ir.VectorType(i32, LANES), [0] * LANES)
-        zero = ir.Constant(vec, [0.0] * LANES)
-        lanes = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
-        tail_splat = builder.shuffle_vector(
-            builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), ir.Undefined), tail,
-                                   ir.Constant(i32, 0)),
-            ir.Constant(ir.VectorType(i64, LANES), ir.Undefined), splat)
-        mask = builder.icmp_signed("<", lanes, tail_splat)
-        align = ir.Constant(i32, 4)
+        self.acc_at, self.a_at, self.v_at = (builder.inttoptr(p, f32.as_pointer()) for p in (acc_at, a_at, v_at))
+        self.undef = ir.Constant(self.vec, ir.Undefined)
+        self.splat = ir.Constant(ir.VectorType(i32, LANES), [0] * LANES)
+        self.zero = ir.Constant(self.vec, [0.0] * LANES)
+        self.lane0 = ir.Constant(i32, 0)
+        indices = ir.VectorType(self.i64, LANES)
+        tails = builder.shuffle_vector(builder.insert_element(ir.Constant(indices, ir.Undefined), tail, self.lane0),
+                                       ir.Constant(indices, ir.Undefined), self.splat)
+        self.mask = builder.icmp_signed("<", ir.Constant(indices, list(range(LANES))), tails)
+        self.align = ir.Constant(i32, 4)
 
-        def at(base, index):                       # base + index floats, as a vector pointer
-            return builder.bitcast(builder.gep(base, [index]), vec_p)
+    def at(self, base, index):                     # base + index floats, as a vector pointer
+        return self.builder.bitcast(self.builder.gep(base, [index]), self.vec_p)
 
-        def load(base, index, j):                  # vector j of a row: the last one masked
-            if j < n_vec - 1:
-                return builder.load(at(base, index), align=4)
-            return builder.call(masked_load, [at(base, index), align, mask, zero])
+    def load(self, base, index, last):             # the last vector of a row is masked
+        if not last:
+            return self.builder.load(self.at(base, index), align=4)
+        return self.builder.call(self.masked_load, [self.at(base, index), self.align, self.mask, self.zero])
 
-        def acc_index(i, j):
-            return builder.add(builder.mul(ir.Constant(i64, i), acc_step), ir.Constant(i64, j * LANES))
+    def acc_index(self, i, j):
+        i64 = self.i64
+        return self.builder.add(self.builder.mul(ir.Constant(i64, i), self.acc_step), ir.Constant(i64, j * LANES))
 
-        start = [builder.select(init, zero, load(acc_at, acc_index(i, j), j))
+    def emit(self, n_rows, n_vec):
+        builder, i64 = self.builder, self.i64
+        start = [builder.select(self.init, self.zero, self.load(self.acc_at, self.acc_index(i, j), j == n_vec - 1))
                  for i in range(n_rows) for j in range(n_vec)]
         entry = builder.block
         head = builder.append_basic_block("block.head")
         body = builder.append_basic_block("block.body")
-        done = builder.append_basic_block("block.done")
+        end = builder.append_basic_block("block.end")
         builder.branch(head)
 
         builder.position_at_end(head)
@@ -99,76 +123,46 @@ def _block(typingctx, acc, acc_step, a, ai, ar, v, vr, count, init, tail, rows, 
         r.add_incoming(ir.Constant(i64, 0), entry)
         sums = []
         for value in start:
-            phi = builder.phi(vec)
+            phi = builder.phi(self.vec)
             phi.add_incoming(value, entry)
             sums.append(phi)
-        builder.cbranch(builder.icmp_signed("<", r, count), body, done)
+        builder.cbranch(builder.icmp_signed("<", r, self.count), body, end)
 
         builder.position_at_end(body)
-        v_row = builder.gep(v_at, [builder.mul(r, vr)])
-        vs = [load(v_row, ir.Constant(i64, j * LANES), j) for j in range(n_vec)]
-        a_row = builder.gep(a_at, [builder.mul(r, ar)])
+        v_row = builder.gep(self.v_at, [builder.mul(r, self.vr)])
+        vs = [self.load(v_row, ir.Constant(i64, j * LANES), j == n_vec - 1) for j in range(n_vec)]
+        a_row = builder.gep(self.a_at, [builder.mul(r, self.ar)])
         updated = []
         for i in range(n_rows):
-            scalar = builder.load(builder.gep(a_row, [builder.mul(ir.Constant(i64, i), ai)]), align=4)
-            b = builder.shuffle_vector(builder.insert_element(undef, scalar, ir.Constant(ir.IntType(32), 0)),
-                                       undef, splat)
-            updated += [builder.call(fma, [b, vs[j], sums[i * n_vec + j]]) for j in range(n_vec)]
+            scalar = builder.load(builder.gep(a_row, [builder.mul(ir.Constant(i64, i), self.ai)]), align=4)
+            b = builder.shuffle_vector(builder.insert_element(self.undef, scalar, self.lane0), self.undef, self.splat)
+            updated += [builder.call(self.fma, [b, vs[j], sums[i * n_vec + j]]) for j in range(n_vec)]
         r.add_incoming(builder.add(r, ir.Constant(i64, 1)), builder.block)
         for phi, value in zip(sums, updated):
             phi.add_incoming(value, builder.block)
         builder.branch(head)
 
-        builder.position_at_end(done)
+        builder.position_at_end(end)
         for k, value in enumerate(sums):
             i, j = divmod(k, n_vec)
+            slot = self.at(self.acc_at, self.acc_index(i, j))
             if j < n_vec - 1:
-                builder.store(value, at(acc_at, acc_index(i, j)), align=4)
+                builder.store(value, slot, align=4)
             else:
-                builder.call(masked_store, [value, at(acc_at, acc_index(i, j)), align, mask])
-        return context.get_dummy_value()
-
-    return sig, codegen
+                builder.call(self.masked_store, [value, slot, self.align, self.mask])
 
 
 @numba.njit(inline="always", **_JIT)
 def _blocks(n_vec, left, acc, acc_step, a, ai, ar, v, vr, count, init, tail):
-    """Run the largest block that fits ``left`` rows for n_vec vectors of filters; return its row count."""
-    if n_vec == 1:
-        if left >= 24:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 24, 1)
-            return 24
-        if left >= 4:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 4, 1)
-            return 4
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 1)
-        return 1
-    if n_vec == 2:
-        if left >= 12:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 12, 2)
-            return 12
-        if left >= 4:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 4, 2)
-            return 4
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 2)
-        return 1
-    if n_vec == 3:
-        if left >= 8:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 8, 3)
-            return 8
-        if left >= 2:
-            _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 2, 3)
-            return 2
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 3)
-        return 1
-    if left >= 6:
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 6, 4)
-        return 6
-    if left >= 2:
-        _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 2, 4)
-        return 2
-    _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, 1, 4)
-    return 1
+    """Run the largest block of ``BLOCK_ROWS`` for n_vec vectors that fits ``left`` rows; return its rows."""
+    choices = BLOCK_ROWS[n_vec - 1]
+    rows = choices[2]
+    if left >= choices[0]:
+        rows = choices[0]
+    elif left >= choices[1]:
+        rows = choices[1]
+    _block(acc, acc_step, a, ai, ar, v, vr, count, init, tail, rows, n_vec)
+    return rows
 
 
 @numba.njit(inline="always", **_JIT)
