@@ -166,10 +166,17 @@ def _blocks(n_vec, left, acc, acc_step, a, ai, ar, v, vr, count, init, tail):
 
 
 @numba.njit(inline="always", **_JIT)
-def _vectors(width):
-    """(vectors, lanes used in the last one) for ``width`` ≤ 64 filters."""
-    n_vec = (width + LANES - 1) // LANES
-    return n_vec, width - LANES * (n_vec - 1)
+def _sweep(rows, filters, acc, a, ai, ar, v, count, init):
+    """acc[i, :] (+)= Σ_{r<count} a[i·ai + r·ar] · v[r, :] for i < rows, all ``filters`` columns, in
+    blocks of rows and pieces of 64 filters; acc and v are rows of ``filters`` floats (addresses)."""
+    for f0 in range(0, filters, 64):
+        width = min(64, filters - f0)
+        n_vec = (width + LANES - 1) // LANES
+        tail = width - LANES * (n_vec - 1)        # lanes used in the last vector
+        i = 0
+        while i < rows:
+            i += _blocks(n_vec, rows - i, acc + (i * filters + f0) * 4, filters, a + i * ai * 4, ai, ar,
+                         v + f0 * 4, filters, count, init, tail)
 
 
 @numba.njit(**_JIT)
@@ -187,14 +194,8 @@ def forward(x_pad, w, y, stride_h, stride_w):
         for oh in range(out_h):
             for kh in range(kernel_h):
                 x_row = x0 + n * xs[0] + (oh * stride_h + kh) * xs[1]
-                y_row = y0 + n * ys[0] + oh * ys[1]
-                for f0 in range(0, filters, 64):
-                    n_vec, tail = _vectors(min(64, filters - f0))
-                    ow = 0
-                    while ow < out_w:
-                        ow += _blocks(n_vec, out_w - ow, y_row + (ow * filters + f0) * 4, filters,
-                                      x_row + ow * stride_w * channels * 4, stride_w * channels, 1,
-                                      w0 + (kh * taps * filters + f0) * 4, filters, taps, kh == 0, tail)
+                _sweep(out_w, filters, y0 + n * ys[0] + oh * ys[1], x_row, stride_w * channels, 1,
+                       w0 + kh * taps * filters * 4, taps, kh == 0)
     return y
 
 
@@ -213,14 +214,8 @@ def weight_grad(x_pad, gy, gw, stride_h, stride_w):
         for kh in range(kernel_h):
             for oh in range(out_h):
                 x_row = x0 + n * xs[0] + (oh * stride_h + kh) * xs[1]
-                g_row = g0 + n * gs[0] + oh * gs[1]
-                for f0 in range(0, filters, 64):
-                    n_vec, tail = _vectors(min(64, filters - f0))
-                    t = 0
-                    while t < taps:
-                        t += _blocks(n_vec, taps - t, w0 + ((kh * taps + t) * filters + f0) * 4, filters,
-                                     x_row + t * 4, 1, stride_w * channels,
-                                     g_row + f0 * 4, filters, out_w, False, tail)
+                _sweep(taps, filters, w0 + kh * taps * filters * 4, x_row, 1, stride_w * channels,
+                       g0 + n * gs[0] + oh * gs[1], out_w, False)
     return gw
 
 
