@@ -29,9 +29,9 @@ Everything works on channels_last arrays with 1, 2 or 3 spatial axes, NumPy or
 CuPy. For 2-D convolutions on NumPy arrays, when numba is installed, col2im runs
 compiled (:mod:`conv_numba`), and most float32 convolutions (:func:`_direct_kernels`)
 skip im2col altogether: the forward and the weight gradient run as a direct convolution
-(:mod:`conv_direct_numba`), the unit-stride input gradient
-through it as the convolution it equals. ``NERVE_NUMBA=0`` keeps the NumPy forms below,
-which are the reference.
+(:mod:`conv_direct_numba`), the unit-stride input gradient through it as the convolution
+it equals, and the input gradient's remaining products through its 1x1 case (:func:`_matmul`).
+``NERVE_NUMBA=0`` keeps the NumPy forms below, which are the reference.
 """
 
 import itertools
