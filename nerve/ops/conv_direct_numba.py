@@ -9,12 +9,14 @@ x_pad[n, oh·S + kh, ow·S·C + t] for t < KW·C (channels last, dilation 1). So
     dW_kh[t, :]      = Σ_n,oh,ow x_pad[n, oh·S + kh, ow·S·C + t] · dY[n, oh, ow, :]
 
 are both ``acc[i, :] += Σ_r a[i·ai + r·ar] · v[r·vr : r·vr + width]`` over a block of rows i
-(output pixels for the forward, taps t for the weight gradient): :func:`_block`, a few output
+(output pixels for the forward, taps t for the weight gradient): :func:`_block`, a block of
 rows × up to 64 filters kept in 16-float vector registers across the whole sum, each step one
-vector load of v per 16 filters and one broadcast of a per row. im2col + GEMM writes and
-reads back ΠK copies of the input and, through NumPy's OpenBLAS (which runs its AVX2
-kernels on this AMD CPU), reaches 60-100 GFLOP/s on ResNet-20's 16-64 channel layers; this
-reaches 170-250 (``benchmarks/RESULTS.md``, issue 13).
+vector load of v per 16 filters and one broadcast of a per row; a last partial vector of
+filters is loaded and stored under a mask. A 1x1 kernel makes it a plain product (:func:`matmul`).
+im2col + GEMM writes and reads back ΠK copies of the input and, through NumPy's OpenBLAS (which
+runs its AVX2 kernels on this AMD CPU), reaches 60-120 GFLOP/s on ResNet-20's 16-64 channel
+layers; this reaches 140-200 there, padding included, and 230-260 on GEMM-shaped products
+(``benchmarks/RESULTS.md``, issue 13).
 
 ``_block`` is written in LLVM IR (numba's ``intrinsic``) because numba's own loops, for 16 or 32
 filters, are fully unrolled and then vectorised over the wrong axis (3-12 GFLOP/s measured).
