@@ -1,20 +1,23 @@
 """One convolution's training work per layer shape: nerve's im2col + GEMM path, its direct path, PyTorch.
 
-    python benchmarks/conv_layers.py [--rounds 7]
+    python benchmarks/conv_layers.py [--rounds 7] [--threads 1]
 
 For each layer of ResNet-20, the VGG-style net and LeNet-5 in benchmarks/train.py (batch 128,
-float32, channels last for nerve, NCHW for PyTorch, 1 thread): forward + input gradient + weight
-gradient, the CPU time of this process (which other processes sharing the core do not inflate),
-best of ``--rounds``, the three sides measured one after the other for each shape. The im2col +
-GEMM figure is nerve with the direct convolution switched off (``conv_kernels._direct_kernels``).
+float32, channels last for nerve, NCHW for PyTorch, ``--threads`` threads for every side):
+forward + input gradient + weight gradient, best of ``--rounds``, the three sides measured one
+after the other for each shape. At 1 thread the time is the CPU time of this process (which
+other processes sharing the core do not inflate); with more, the wall-clock time (CPU time
+would add the threads up). The im2col + GEMM figure is nerve with the direct convolution
+switched off (``conv_kernels._direct_kernels``).
 """
 
 import argparse
 import os
+import sys
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
+os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = THREADS
 
 import numpy as np  # noqa: E402  (after the thread settings)
 import torch  # noqa: E402
@@ -40,13 +43,13 @@ LAYERS = {
 BATCH = 128
 
 
-def best_cpu_seconds(fn, rounds):
+def best_seconds(fn, rounds, clock):
     fn()
     times = []
     for _ in range(rounds):
-        start = time.process_time()
+        start = clock()
         fn()
-        times.append(time.process_time() - start)
+        times.append(clock() - start)
     return min(times)
 
 
@@ -86,14 +89,16 @@ def sides(size, channels, filters, stride, padding, kernel):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1, help="threads for every side (OMP_NUM_THREADS)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    print(f"# {cpu_model()}, 1 thread, batch {BATCH}, float32, CPU ms of forward + input gradient + "
-          f"weight gradient, best of {args.rounds}; load average {os.getloadavg()[0]:.2f}")
+    torch.set_num_threads(args.threads)
+    clock, kind = (time.process_time, "CPU") if args.threads == 1 else (time.perf_counter, "wall-clock")
+    print(f"# {cpu_model()}, {args.threads} thread(s), batch {BATCH}, float32, {kind} ms of forward + input "
+          f"gradient + weight gradient, best of {args.rounds}; load average {os.getloadavg()[0]:.2f}")
     print(f"{'layer':24s} {'im2col+GEMM':>11s} {'direct':>7s} {'torch':>7s} {'GEMM/direct':>12s} "
           f"{'torch/direct':>13s}")
     for name, shape in LAYERS.items():
-        gemm, direct, reference = (best_cpu_seconds(step, args.rounds) * 1e3 for step in sides(*shape))
+        gemm, direct, reference = (best_seconds(step, args.rounds, clock) * 1e3 for step in sides(*shape))
         print(f"{name:24s} {gemm:11.1f} {direct:7.1f} {reference:7.1f} {gemm / direct:11.2f}x "
               f"{reference / direct:12.2f}x", flush=True)
     print(f"# load average at end {os.getloadavg()[0]:.2f}")

@@ -21,7 +21,8 @@ layers; this reaches 140-200 there, padding included, and 230-260 on GEMM-shaped
 ``_block`` is written in LLVM IR (numba's ``intrinsic``) because numba's own loops, for 16 or 32
 filters, are fully unrolled and then vectorised over the wrong axis (3-12 GFLOP/s measured).
 Sums run in a different order from the GEMM's: results agree to float32 rounding.
-Float32 only (``_direct_kernels`` in :mod:`conv_kernels` says when it is used).
+Float32 only (``_direct_kernels`` in :mod:`conv_kernels` says when it is used). Each call runs on
+one thread without Python's lock (``nogil``); :mod:`conv_kernels` runs ranges of the batch at once.
 """
 
 import numba

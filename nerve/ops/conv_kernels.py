@@ -31,6 +31,10 @@ compiled (:mod:`conv_numba`), and most float32 convolutions (:func:`_direct_kern
 skip im2col altogether: the forward and the weight gradient run as a direct convolution
 (:mod:`conv_direct_numba`), the unit-stride input gradient through it as the convolution
 it equals, and the input gradient's remaining products through its 1x1 case (:func:`_matmul`).
+Those compiled kernels release Python's lock, so each call is cut into ranges of the batch (of
+rows for a product) run at once on the threads :mod:`cpu_threads` says (``OMP_NUM_THREADS``, else
+every core; one range for work under ``PIECE_MACS``). Each range's outputs are the same sums
+whatever the count; the weight gradient adds one partial sum per range.
 ``NERVE_NUMBA=0`` keeps the NumPy forms below, which are the reference.
 """
 
@@ -38,11 +42,12 @@ import itertools
 import math
 
 from .. import backend
-from . import compiled
+from . import compiled, cpu_threads
 from .conv_utils import Window
 
 CHUNK_BYTES = 1 << 21          # size of one chunk's im2col matrix on the CPU
 KEEP_BYTES = 1 << 25           # the largest im2col matrix a forward keeps for the weight gradient
+PIECE_MACS = 1 << 22           # the least work (multiply-adds) worth a thread of its own
 
 
 # ---- the three products ---------------------------------------------------------------
@@ -58,9 +63,10 @@ def forward(x, w2, window, keep_cols=False):
     batch, filters = x.shape[0], w2.shape[-1]
     direct = _direct_kernels(x, window, filters)
     if direct is not None:
-        x_pad = _contiguous(padded(x, window))
+        x_pad, w_rows = _contiguous(padded(x, window)), _kernel_rows(w2, window)
         y = xp.empty((batch, *window.out, filters), dtype=x.dtype)
-        direct.forward(x_pad, _kernel_rows(w2, window), y, *window.strides)
+        _in_pieces(lambda n0, n1: direct.forward(x_pad[n0:n1], w_rows, y[n0:n1], *window.strides),
+                   batch, y.size * w2.shape[0])
         return y, (x_pad if keep_cols else None)
     if window.is_pointwise():
         cols = x.reshape(-1, x.shape[-1])
@@ -82,9 +88,16 @@ def weight_grad(x, gy, window, cols=None):
     direct = _direct_kernels(x, window, filters)
     if direct is not None:
         x_pad = cols if cols is not None and cols.ndim == x.ndim else _contiguous(padded(x, window))
-        gw = backend.array_module(x).empty((window.kernel[0], window.kernel[1] * x.shape[-1], filters),
-                                           dtype=x.dtype)
-        return direct.weight_grad(x_pad, gy, gw, *window.strides).reshape(-1, filters)
+        shape = (window.kernel[0], window.kernel[1] * x.shape[-1], filters)
+
+        def part(n0, n1):             # this range's share of the sum over the batch
+            gw = backend.array_module(x).empty(shape, dtype=x.dtype)
+            return direct.weight_grad(x_pad[n0:n1], gy[n0:n1], gw, *window.strides)
+
+        gw, *others = _in_pieces(part, x.shape[0], gy.size * shape[0] * shape[1])
+        for other in others:
+            gw += other
+        return gw.reshape(-1, filters)
     if cols is not None:
         return cols.T @ gy.reshape(-1, filters)
     if window.is_pointwise():
@@ -115,14 +128,21 @@ def input_grad(gy, w2, window, channels):
             and math.prod(window.spatial) <= 1.25 * window.rows)):
         return input_grad_as_conv(gy, w2, window, channels)
     gx = xp.empty((batch, *window.spatial, channels), dtype=gy.dtype)
-    buffer = None
-    for n0, n1 in _chunks(gy, window, channels):
-        rows = (n1 - n0) * window.rows
-        if buffer is None:
-            buffer = xp.empty((rows, w2.shape[0]), dtype=gy.dtype)
-        gcols = buffer[:rows]
-        _matmul(gy[n0:n1].reshape(rows, filters), w2.T, out=gcols)
-        col2im(gcols, window, gx[n0:n1])
+
+    def part(start, stop):
+        buffer = None
+        for n0, n1 in _chunks(gy, window, channels, start, stop):
+            rows = (n1 - n0) * window.rows
+            if buffer is None:
+                buffer = xp.empty((rows, w2.shape[0]), dtype=gy.dtype)
+            gcols = buffer[:rows]
+            _matmul(gy[n0:n1].reshape(rows, filters), w2.T, out=gcols)
+            col2im(gcols, window, gx[n0:n1])
+
+    if _numba_kernels(gy, window) is not None and _direct_module(gy, w2.shape[0]) is not None:
+        _in_pieces(part, batch, gy.size * w2.shape[0])     # compiled products and col2im: no lock held
+    else:
+        part(0, batch)
     return gx
 
 
@@ -153,15 +173,23 @@ def _blas_ready(gy):
     return backend.array_module(gy).ascontiguousarray(gy)
 
 
-def _chunks(x, window, channels):
-    """(start, stop) batch ranges whose im2col matrix takes about CHUNK_BYTES (all at once on GPU)."""
-    batch = x.shape[0]
+def _chunks(x, window, channels, start=0, stop=None):
+    """(start, stop) batch ranges, within ``start:stop``, whose im2col matrix takes about
+    CHUNK_BYTES (all at once on GPU)."""
+    stop = x.shape[0] if stop is None else stop
     if isinstance(x, backend.ndarray):
         per_example = window.rows * window.taps * channels * x.dtype.itemsize
         step = max(1, CHUNK_BYTES // max(per_example, 1))
     else:
-        step = batch
-    return [(n0, min(n0 + step, batch)) for n0 in range(0, batch, step)]
+        step = stop - start
+    return [(n0, min(n0 + step, stop)) for n0 in range(start, stop, max(step, 1))]
+
+
+def _in_pieces(task, batch, macs):
+    """[task(n0, n1)] over ranges of the batch, run at once on the CPU kernels' threads
+    (:mod:`cpu_threads`): one range per thread, fewer when ``macs`` multiply-adds are too few
+    to pay for them (PIECE_MACS)."""
+    return cpu_threads.run(task, cpu_threads.ranges(batch, cpu_threads.pieces(batch, macs, PIECE_MACS)))
 
 
 # ---- im2col / col2im --------------------------------------------------------------------
@@ -299,7 +327,9 @@ def _matmul(a, b, out=None):
         return backend.array_module(a).matmul(a, b, out=out)
     if out is None:
         out = backend.array_module(a).empty((a.shape[0], b.shape[1]), dtype=a.dtype)
-    return direct.matmul(_contiguous(a), _contiguous(b), out)
+    a, b = _contiguous(a), _contiguous(b)
+    _in_pieces(lambda r0, r1: direct.matmul(a[r0:r1], b, out[r0:r1]), a.shape[0], out.size * b.shape[0])
+    return out
 
 
 def _contiguous(array):

@@ -1,12 +1,14 @@
 """The direct convolution (numba, ops/conv_direct_numba.py) gives the values and gradients of the
 NumPy reference path (im2col + GEMM, ``NERVE_NUMBA=0``) wherever conv_kernels routes to it."""
 
+import os
+
 import numpy as np
 import pytest
 
 import nerve
 from nerve import Tensor, ops
-from nerve.ops import conv_kernels
+from nerve.ops import conv_kernels, cpu_threads
 from nerve.ops.conv_utils import Window
 
 pytest.importorskip("numba", reason="numba is not installed: only the NumPy path exists")
@@ -91,3 +93,66 @@ def test_matmul_is_the_product(monkeypatch, m, k, n):
     a = R.standard_normal((m, k)).astype(np.float32)
     b = R.standard_normal((n, k)).astype(np.float32).T          # a transposed view, as W₂ᵀ
     np.testing.assert_allclose(conv_kernels._matmul(a, b), a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+
+
+# (op, input shape, kernel shape, strides, padding): a direct forward, weight gradient and unit-stride
+# input gradient; a stride-2 one (its input gradient: the 1x1 product, then col2im); LeNet-5's first
+@pytest.mark.parametrize("op,x_shape,w_shape,strides,padding", [
+    ("conv", (5, 8, 8, 16), (3, 3, 16, 32), (1, 1), "same"),
+    ("conv", (5, 8, 9, 16), (3, 3, 16, 32), (2, 2), "same"),
+    ("conv", (3, 12, 9, 1), (5, 5, 1, 6), (1, 1), "same"),
+])
+def test_threads_split_the_batch(monkeypatch, op, x_shape, w_shape, strides, padding):
+    """Two threads give the one-thread values: the same sums for the output and the input gradient,
+    the weight gradient's as two partial sums over halves of the batch (equal to float32 rounding)."""
+    x = R.standard_normal(x_shape).astype(np.float32)
+    w = R.standard_normal(w_shape).astype(np.float32)
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    monkeypatch.setattr(conv_kernels, "PIECE_MACS", 1)
+    pieces = []
+    monkeypatch.setattr(cpu_threads, "ranges", lambda items, parts: pieces.append(parts) or split(items, parts))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    one = run(op, x, w, strides, padding)
+    assert set(pieces) == {1}
+    pieces.clear()
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    two = run(op, x, w, strides, padding)
+    assert max(pieces) == 2                      # (a product inside a piece runs whole: 1)
+    np.testing.assert_array_equal(two[0], one[0])
+    np.testing.assert_array_equal(two[1], one[1])
+    np.testing.assert_allclose(two[2], one[2], rtol=1e-5, atol=1e-5 * np.abs(one[2]).max())
+
+
+split = cpu_threads.ranges
+
+
+@pytest.mark.parametrize("value,expected", [("3", 3), ("2,1", 2), (" 1 ", 1)])
+def test_thread_count_follows_omp_num_threads(monkeypatch, value, expected):
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert cpu_threads.count() == expected
+
+
+@pytest.mark.parametrize("value", ["", "0", "many"])
+def test_thread_count_defaults_to_the_cores(monkeypatch, value):
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert cpu_threads.count() == len(os.sched_getaffinity(0))
+
+
+def test_pieces_are_few_for_little_work_and_one_inside_a_piece(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    assert cpu_threads.pieces(items=128, work=10**9, min_work=1000) == 4
+    assert cpu_threads.pieces(items=128, work=2500, min_work=1000) == 2
+    assert cpu_threads.pieces(items=3, work=10**9, min_work=1000) == 3
+    assert cpu_threads.ranges(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]
+    inner = cpu_threads.run(lambda start, stop: cpu_threads.pieces(128, 10**9, 1000), [(0, 1), (1, 2)])
+    assert inner == [1, 1]
+
+
+def test_an_error_in_a_piece_reaches_the_caller():
+    def task(start, stop):
+        if start:
+            raise ValueError("piece 1")
+        return start
+
+    with pytest.raises(ValueError, match="piece 1"):
+        cpu_threads.run(task, [(0, 1), (1, 2)])
