@@ -4,8 +4,10 @@ Calling a layer on a KerasTensor records a Node (layer, arguments, outputs). A F
 walks those nodes back from its outputs to its inputs once, at construction, and orders them by
 depth (a node's depth is one more than the deepest node that uses its outputs, so the inputs
 come first). ``call`` then runs the nodes in that order on real tensors, keeping each node's
-outputs in a dict keyed by the KerasTensor they stand for. A layer called twice (shared) has
-two nodes and one set of weights.
+outputs in a dict keyed by the KerasTensor they stand for, and dropping each one after the last
+node that reads it (so inference holds only the live activations, as eager PyTorch does; in
+training the graph keeps what backward needs). A layer called twice (shared) has two nodes and
+one set of weights.
 """
 
 from ..layers.input_layer import InputLayer
@@ -105,7 +107,8 @@ class Functional(Model):
         operations = [layer for _, layer in layer_first.values()]
         operations.sort(key=lambda layer: (-layer_depth[id(layer)], layer_first[id(layer)][0]))
         object.__setattr__(self, "_layers", operations)
-        self._plan = [(node, _simple_arg(node)) for node in nodes if id(node) not in input_node_ids]
+        plan = [node for node in nodes if id(node) not in input_node_ids]
+        self._plan = [(node, _simple_arg(node), dead) for node, dead in zip(plan, _last_reads(plan, self._outputs))]
         self._input_layers = [t.node.layer if t.node is not None else None for t in self._inputs]
 
     # ---- running ------------------------------------------------------------------------
@@ -114,7 +117,7 @@ class Functional(Model):
 
         def value_of(v):
             return values[id(v)] if isinstance(v, KerasTensor) else v
-        for node, simple in self._plan:
+        for node, simple, dead in self._plan:
             kwargs = node.kwargs if "training" in node.kwargs else {**node.kwargs, "training": training}
             if simple is not None:
                 out = node.layer(values[id(simple)], **kwargs)
@@ -125,6 +128,8 @@ class Functional(Model):
             else:
                 for kt, value in zip(node.output_tensors, flatten(out)):
                     values[id(kt)] = value
+            for key in dead:
+                del values[key]
         return map_structure(lambda kt: values[id(kt)], self._outputs_struct)
 
     def _assign_inputs(self, data):
@@ -245,6 +250,22 @@ class Functional(Model):
 
 
 # ---- helpers ------------------------------------------------------------------------------
+
+def _last_reads(plan, outputs):
+    """For each node of ``plan``, the ids of the KerasTensors it is the last to read (model outputs
+    excepted): ``call`` drops their values once it has run."""
+    last = {}
+    for index, node in enumerate(plan):
+        for v in flatten((node.args, node.kwargs)):
+            if isinstance(v, KerasTensor):
+                last[id(v)] = index
+    kept = {id(kt) for kt in outputs}
+    dead = [[] for _ in plan]
+    for key, index in last.items():
+        if key not in kept:
+            dead[index].append(key)
+    return [tuple(d) for d in dead]
+
 
 def _simple_arg(node):
     """The one KerasTensor argument of a plain ``layer(x)`` call (the fast path), else None."""

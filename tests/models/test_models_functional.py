@@ -153,3 +153,35 @@ def test_call_passes_training_to_its_layers_unless_the_graph_fixed_it():
     out_free, out_frozen = model.call(x, training=True)
     assert (out_free.numpy() == 0).any()
     np.testing.assert_array_equal(out_frozen.numpy(), x.numpy())
+
+
+def test_call_drops_each_value_after_its_last_reader():
+    """Inference holds only live activations: when the third layer runs, the first layer's output
+    (read only by the second) is gone, while a value a later node still reads is kept."""
+    import weakref
+
+    seen = {}
+
+    class Probe(layers.Layer):
+        def __init__(self, check=None, **kwargs):
+            super().__init__(**kwargs)
+            self.check = check
+
+        def call(self, x):
+            if self.check:
+                seen[self.name] = {k: ref() is None for k, ref in seen["refs"].items()}
+            out = x + 1.0
+            seen.setdefault("refs", {})[self.name] = weakref.ref(out)
+            return out
+
+    inputs = nerve.Input((3,))
+    a = Probe(name="a")(inputs)
+    b = Probe(name="b")(a)
+    c = Probe(name="c", check=True)(b)
+    out = layers.Add()([c, Probe(name="d")(b)])
+    model = nerve.Model(inputs, out)
+    seen["refs"] = {}                  # only this call's values
+    with nerve.no_grad():
+        y = model(np.zeros((2, 3), "float32"))
+    np.testing.assert_allclose(np.asarray(y.data), 6.0)        # (2 + 1) + (2 + 1)
+    assert seen["c"] == {"a": True, "b": False}
