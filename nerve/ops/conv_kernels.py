@@ -48,6 +48,7 @@ from .conv_utils import Window
 CHUNK_BYTES = 1 << 21          # size of one chunk's im2col matrix on the CPU
 KEEP_BYTES = 1 << 25           # the largest im2col matrix a forward keeps for the weight gradient
 PIECE_MACS = 1 << 22           # the least work (multiply-adds) worth a thread of its own
+SPANS_PER_THREAD = 4           # a thread slowed by other work takes fewer of them
 
 
 # ---- the three products ---------------------------------------------------------------
@@ -187,9 +188,11 @@ def _chunks(x, window, channels, start=0, stop=None):
 
 def _in_pieces(task, batch, macs):
     """[task(n0, n1)] over ranges of the batch, run at once on the CPU kernels' threads
-    (:mod:`cpu_threads`): one range per thread, fewer when ``macs`` multiply-adds are too few
-    to pay for them (PIECE_MACS)."""
-    return cpu_threads.run(task, cpu_threads.ranges(batch, cpu_threads.pieces(batch, macs, PIECE_MACS)))
+    (:mod:`cpu_threads`): SPANS_PER_THREAD ranges per thread, taken as threads come free; one
+    thread and one range when ``macs`` multiply-adds are too few to pay for a second (PIECE_MACS)."""
+    threads = cpu_threads.threads_for(batch, macs, PIECE_MACS)
+    spans = 1 if threads == 1 else min(batch, SPANS_PER_THREAD * threads)
+    return cpu_threads.run(task, cpu_threads.ranges(batch, spans), threads)
 
 
 # ---- im2col / col2im --------------------------------------------------------------------

@@ -3,11 +3,14 @@
 A kernel compiled with ``nogil`` (numba) runs without Python's lock, so pieces of one
 operation (ranges of the batch) run at once on as many threads as :func:`count` says:
 ``OMP_NUM_THREADS``, as for NumPy's BLAS and PyTorch, else every core this process may run
-on. The calling thread runs the first piece itself and a small persistent pool the others.
-A piece that itself asks for pieces gets one (no nested waits on the same pool).
+on. The calling thread and a small persistent pool take the pieces one after the other, so a
+thread slowed by other work on its core (another process, or NumPy's BLAS threads, which
+spin a while after each product) takes fewer. A piece that itself asks for threads gets one
+(no nested waits on the same pool).
 """
 
 import concurrent.futures
+import itertools
 import os
 import threading
 
@@ -24,9 +27,9 @@ def count():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def pieces(items, work, min_work):
-    """How many pieces to cut ``items`` into: one per thread, but at most one per ``min_work`` of
-    ``work`` (where starting a thread costs more than it saves) and at most ``items``; 1 inside a piece."""
+def threads_for(items, work, min_work):
+    """The threads worth using on ``items`` pieces of ``work`` in all: :func:`count`, but at most one
+    per ``min_work`` (where waking a thread costs more than it saves) and per item; 1 inside a piece."""
     if getattr(_state, "inside", False):
         return 1
     return max(1, min(count(), items, work // max(min_work, 1)))
@@ -37,25 +40,30 @@ def ranges(items, parts):
     return [(items * i // parts, items * (i + 1) // parts) for i in range(parts)]
 
 
-def run(task, spans):
-    """[task(start, stop) for (start, stop) in spans], the first on this thread and the others on
-    the pool, at once; returns once every one has finished (re-raising the first error)."""
-    if len(spans) == 1:
-        return [task(*spans[0])]
-    workers = len(spans) - 1
+def run(task, spans, threads):
+    """[task(start, stop) for (start, stop) in spans], in that order, computed by ``threads`` threads
+    at once (this one and the pool's), each taking the next span when it finishes one. Returns once
+    every span is done, re-raising the first error."""
+    if threads == 1 or len(spans) == 1:
+        return [task(*span) for span in spans]
+    results, taken = [None] * len(spans), itertools.count()
+
+    def take_spans():
+        _state.inside = True
+        try:
+            while (index := next(taken)) < len(spans):       # next() on a count is atomic
+                results[index] = task(*spans[index])
+        finally:
+            _state.inside = False
+
+    workers = threads - 1
     if workers not in _pools:
         _pools[workers] = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="nerve-kernel")
-    futures = [_pools[workers].submit(_piece, task, *span) for span in spans[1:]]
+    futures = [_pools[workers].submit(take_spans) for _ in range(workers)]
     try:
-        first = _piece(task, *spans[0])
+        take_spans()
     finally:
         concurrent.futures.wait(futures)
-    return [first] + [future.result() for future in futures]
-
-
-def _piece(task, start, stop):
-    _state.inside = True
-    try:
-        return task(start, stop)
-    finally:
-        _state.inside = False
+    for future in futures:
+        future.result()
+    return results

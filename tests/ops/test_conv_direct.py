@@ -104,26 +104,26 @@ def test_matmul_is_the_product(monkeypatch, m, k, n):
 ])
 def test_threads_split_the_batch(monkeypatch, op, x_shape, w_shape, strides, padding):
     """Two threads give the one-thread values: the same sums for the output and the input gradient,
-    the weight gradient's as two partial sums over halves of the batch (equal to float32 rounding)."""
+    the weight gradient's as partial sums over ranges of the batch (equal to float32 rounding)."""
     x = R.standard_normal(x_shape).astype(np.float32)
     w = R.standard_normal(w_shape).astype(np.float32)
     monkeypatch.setenv("NERVE_NUMBA", "1")
     monkeypatch.setattr(conv_kernels, "PIECE_MACS", 1)
-    pieces = []
-    monkeypatch.setattr(cpu_threads, "ranges", lambda items, parts: pieces.append(parts) or split(items, parts))
+    threads = []
+    monkeypatch.setattr(cpu_threads, "threads_for", lambda *args: threads.append(choose(*args)) or threads[-1])
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     one = run(op, x, w, strides, padding)
-    assert set(pieces) == {1}
-    pieces.clear()
+    assert set(threads) == {1}
+    threads.clear()
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     two = run(op, x, w, strides, padding)
-    assert max(pieces) == 2                      # (a product inside a piece runs whole: 1)
+    assert max(threads) == 2                     # (a product inside a piece runs whole: 1)
     np.testing.assert_array_equal(two[0], one[0])
     np.testing.assert_array_equal(two[1], one[1])
     np.testing.assert_allclose(two[2], one[2], rtol=1e-5, atol=1e-5 * np.abs(one[2]).max())
 
 
-split = cpu_threads.ranges
+choose = cpu_threads.threads_for
 
 
 @pytest.mark.parametrize("value,expected", [("3", 3), ("2,1", 2), (" 1 ", 1)])
@@ -138,21 +138,28 @@ def test_thread_count_defaults_to_the_cores(monkeypatch, value):
     assert cpu_threads.count() == len(os.sched_getaffinity(0))
 
 
-def test_pieces_are_few_for_little_work_and_one_inside_a_piece(monkeypatch):
+def test_threads_are_few_for_little_work_and_one_inside_a_piece(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "4")
-    assert cpu_threads.pieces(items=128, work=10**9, min_work=1000) == 4
-    assert cpu_threads.pieces(items=128, work=2500, min_work=1000) == 2
-    assert cpu_threads.pieces(items=3, work=10**9, min_work=1000) == 3
+    assert cpu_threads.threads_for(items=128, work=10**9, min_work=1000) == 4
+    assert cpu_threads.threads_for(items=128, work=2500, min_work=1000) == 2
+    assert cpu_threads.threads_for(items=3, work=10**9, min_work=1000) == 3
     assert cpu_threads.ranges(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]
-    inner = cpu_threads.run(lambda start, stop: cpu_threads.pieces(128, 10**9, 1000), [(0, 1), (1, 2)])
+    inner = cpu_threads.run(lambda start, stop: cpu_threads.threads_for(128, 10**9, 1000), [(0, 1), (1, 2)], 2)
     assert inner == [1, 1]
+
+
+def test_every_span_runs_once_in_order_of_results():
+    seen = []
+    spans = cpu_threads.ranges(100, 37)
+    assert cpu_threads.run(lambda start, stop: seen.append(start) or (start, stop), spans, 3) == spans
+    assert sorted(seen) == [start for start, _ in spans]
 
 
 def test_an_error_in_a_piece_reaches_the_caller():
     def task(start, stop):
-        if start:
+        if start == 1:
             raise ValueError("piece 1")
         return start
 
     with pytest.raises(ValueError, match="piece 1"):
-        cpu_threads.run(task, [(0, 1), (1, 2)])
+        cpu_threads.run(task, [(0, 1), (1, 2), (2, 3)], 2)
