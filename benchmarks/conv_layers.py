@@ -44,6 +44,7 @@ BATCH = 128
 
 
 def best_seconds(fn, rounds, clock):
+    time.sleep(0.5)              # OpenBLAS's threads spin ~0.1 s after a product (the GEMM side), taking a core
     fn()
     times = []
     for _ in range(rounds):
