@@ -18,9 +18,9 @@ the labelled images. The base is a CIFAR ResNet (``--depth``, 8 by default: smal
 
     python examples/transfer_learning.py --out runs/transfer_learning
 
-Measured (README): with ``--downsample 2 --base-epochs 4 --epochs 20 --finetune-epochs 10 --seeds 2
---watch 250``, 651 s on a heavily shared 2-core machine; the defaults (32x32, 8 base epochs, 3
-draws) were not run in that session.
+Measured (README): with ``--depth 20 --base-epochs 15 --epochs 40 --finetune-epochs 20 --seeds 2
+--watch 500`` (17 minutes of CPU), fine-tuning 75.7%, scratch 71.5%, frozen base 66.3%; with the
+weak 16x16 ResNet-8 bases of ``--downsample 2 --base-epochs 4 ...`` both transfer ways lost.
 """
 
 import argparse
