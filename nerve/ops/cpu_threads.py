@@ -16,6 +16,8 @@ import threading
 
 _state = threading.local()            # .inside: this thread is running a piece
 _pools = {}                           # workers -> ThreadPoolExecutor
+if hasattr(os, "register_at_fork"):   # a forked child has none of the parent's threads: new pools
+    os.register_at_fork(after_in_child=_pools.clear)
 
 
 def count():

@@ -2,6 +2,7 @@
 NumPy reference path (im2col + GEMM, ``NERVE_NUMBA=0``) wherever conv_kernels routes to it."""
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -163,3 +164,21 @@ def test_an_error_in_a_piece_reaches_the_caller():
 
     with pytest.raises(ValueError, match="piece 1"):
         cpu_threads.run(task, [(0, 1), (1, 2), (2, 3)], 2)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_gets_its_own_pool():
+    """The parent's pool threads do not exist in a forked child (a data loader's worker): waiting
+    on them would hang, so the child starts its own."""
+    spans = cpu_threads.ranges(8, 8)
+    assert cpu_threads.run(lambda start, stop: start, spans, 2) == list(range(8))   # the parent's pool
+    pid = os.fork()
+    if pid == 0:                                       # the child: exit 0 only if the run completes
+        os._exit(0 if cpu_threads.run(lambda start, stop: start, spans, 2) == list(range(8)) else 1)
+    deadline = time.monotonic() + 10
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
