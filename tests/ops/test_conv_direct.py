@@ -111,7 +111,12 @@ def test_threads_split_the_batch(monkeypatch, op, x_shape, w_shape, strides, pad
     monkeypatch.setenv("NERVE_NUMBA", "1")
     monkeypatch.setattr(conv_kernels, "PIECE_MACS", 1)
     threads = []
-    monkeypatch.setattr(cpu_threads, "threads_for", lambda *args: threads.append(choose(*args)) or threads[-1])
+
+    def threads_for(*args):                         # the real choice, recorded
+        threads.append(choose(*args))
+        return threads[-1]
+
+    monkeypatch.setattr(cpu_threads, "threads_for", threads_for)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     one = run(op, x, w, strides, padding)
     assert set(threads) == {1}
@@ -152,8 +157,13 @@ def test_threads_are_few_for_little_work_and_one_inside_a_piece(monkeypatch):
 
 def test_every_span_runs_once_in_order_of_results():
     seen = []
+
+    def task(start, stop):
+        seen.append(start)
+        return start, stop
+
     spans = cpu_threads.ranges(100, 37)
-    assert cpu_threads.run(lambda start, stop: seen.append(start) or (start, stop), spans, 3) == spans
+    assert cpu_threads.run(task, spans, 3) == spans
     assert sorted(seen) == [start for start, _ in spans]
 
 
