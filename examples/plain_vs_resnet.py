@@ -7,10 +7,11 @@ nerve's CifarResNet(depth) with and without shortcuts (``residual=False``) on th
 subset, same initial seed, same SGD schedule, and draws their training loss, training error
 and test error per epoch (``OUT/plain_vs_resnet.png``, figures in ``OUT/plain_vs_resnet.json``).
 At 20 layers the gap is small (the paper's plain-20 trains fine; measured here over 8 epochs on
-2,000 images: training error 55.6% plain, 55.8% ResNet); the paper's gap opens at 56 layers
-(``--depth 56``, not run here).
+2,000 images: training error 55.6% plain, 55.8% ResNet); at 56 layers it shows: with the command
+below, training error 77.0% plain-56 against 43.8% ResNet-56 after 12 epochs (README). From
+lr 0.1 ResNet-56 did not train at all here (He et al. warmed ResNet-110 up at lr 0.01).
 
-    python examples/plain_vs_resnet.py --depth 20 --train 5000 --epochs 15 --out runs/plain_vs_resnet
+    python examples/plain_vs_resnet.py --depth 56 --train 5000 --test 1000 --epochs 12 --lr 0.02
 """
 
 import argparse
