@@ -20,10 +20,7 @@ one per output pixel. With 2x2 samples per bin, nerve's ``roi_align`` gathers a 
 channels, 2 cores shared), so four times the samples cost 36 times the time there.
 """
 
-import numpy
-
 from .. import layers, ops
-from ..autodiff import no_grad
 from ..models import Model
 from .rcnn import NUM_CLASSES, RegionDetector, conv_features, region_head
 
@@ -61,28 +58,18 @@ class FastRCNN(RegionDetector):
         self.models = {"backbone": self.backbone, "head": self.head}
 
     def region_outputs(self, images, boxes, box_indices, training=False):
-        features = self.backbone(images, training=training)
+        return self._head_outputs(self.backbone(images, training=training), boxes, box_indices, training)
+
+    def inference_on(self, images):
+        """The backbone runs once for all of the batch's regions (Fast R-CNN's point)."""
+        features = self.backbone(images, training=False)
+        return lambda boxes, box_indices: self._head_outputs(features, boxes, box_indices, training=False)
+
+    def _head_outputs(self, features, boxes, box_indices, training):
         pooled = ops.roi_align(features, boxes, box_indices, output_size=self.pooled_size,
                                spatial_scale=1.0 / self.stride, sampling_ratio=self.sampling_ratio,
                                aligned=True)
         return self.head(pooled, training=training)
-
-    def batch_outputs(self, images, boxes, indices, max_regions):
-        """As the base's, but the backbone runs once for all of the batch's regions (its point)."""
-        logits, deltas = [], []
-        with no_grad():
-            features = self.backbone(images, training=False)
-            for start in range(0, len(boxes), max_regions):
-                part = slice(start, start + max_regions)
-                pooled = ops.roi_align(features, boxes[part], indices[part], output_size=self.pooled_size,
-                                       spatial_scale=1.0 / self.stride, sampling_ratio=self.sampling_ratio,
-                               aligned=True)
-                out = self.head(pooled, training=False)
-                logits.append(numpy.asarray(out[0].data))
-                deltas.append(numpy.asarray(out[1].data))
-        if not logits:
-            return numpy.zeros((0, NUM_CLASSES)), numpy.zeros((0, 4 * (NUM_CLASSES - 1)))
-        return numpy.concatenate(logits), numpy.concatenate(deltas)
 
     def settings(self):
         return {**super().settings(), "sampling_ratio": self.sampling_ratio}

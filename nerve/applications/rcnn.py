@@ -306,14 +306,20 @@ class RegionDetector:
         """Inference outputs as NumPy arrays, at most ``max_regions`` regions per forward pass."""
         logits, deltas = [], []
         with no_grad():
+            outputs_of = self.inference_on(images)
             for start in range(0, len(boxes), max_regions):
                 part = slice(start, start + max_regions)
-                out = self.region_outputs(images, boxes[part], indices[part], training=False)
+                out = outputs_of(boxes[part], indices[part])
                 logits.append(numpy.asarray(out[0].data))
                 deltas.append(numpy.asarray(out[1].data))
         if not logits:
             return numpy.zeros((0, NUM_CLASSES)), numpy.zeros((0, 4 * (NUM_CLASSES - 1)))
         return numpy.concatenate(logits), numpy.concatenate(deltas)
+
+    def inference_on(self, images):
+        """A function (boxes, box_indices) -> region outputs on ``images`` in inference; a detector
+        whose regions share work per image (Fast R-CNN's backbone) does that work once here."""
+        return lambda boxes, box_indices: self.region_outputs(images, boxes, box_indices, training=False)
 
     def settings(self):
         """What a saved detector needs besides its networks: numbers only (``detector.json``)."""

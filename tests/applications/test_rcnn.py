@@ -138,6 +138,12 @@ def test_a_few_steps_decrease_the_loss_and_the_model_round_trips(kind, tmp_path)
     for _ in range(30):
         detector.train_step(x, boxes, labels, proposals, optimizer, rng, 16)
     assert fixed_loss() < 0.7 * before
+    indices = np.concatenate([np.full(len(p), i) for i, p in enumerate(proposals)])
+    every = np.concatenate(proposals)
+    batched = detector.batch_outputs(x, every, indices, max_regions=7)      # several parts, one shared pass
+    direct = detector.region_outputs(x, every, indices)
+    for got, want in zip(batched, direct):
+        np.testing.assert_allclose(got, np.asarray(want.data), rtol=1e-5, atol=1e-6)
     detections = detector.detect(images, proposals, score_threshold=0.0)
     assert len(detections) == 2 and all(len(d[0]) <= 10 for d in detections)
     assert (detections[0][0][:, 2] <= 32).all()
