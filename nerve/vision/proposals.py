@@ -61,12 +61,7 @@ def ink_filter(image, windows, threshold=127, min_ink=0.16):
         image: (H, W) or (H, W, 1) image (uint8 0-255, or float in the same units as ``threshold``).
         windows: (n, 4) integer-valued boxes inside the image, as from :func:`sliding_windows`.
     """
-    image = numpy.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim != 2:
-        raise ValueError(f"ink_filter: image must be (height, width) or (height, width, 1), received shape "
-                         f"{image.shape}")
+    image = _gray(image, "ink_filter")
     windows = numpy.asarray(windows).reshape(-1, 4).astype(numpy.int64)
     height, width = image.shape
     if len(windows) and (windows[:, :2].min() < 0 or windows[:, 2].max() > width or windows[:, 3].max() > height):
@@ -89,11 +84,17 @@ def propose(image, sizes=DEFAULT_SIZES, aspect_ratios=DEFAULT_ASPECT_RATIOS, str
         >>> boxes = propose(img); bool(len(boxes) > 0 and (boxes[:, 2] <= 64).all())
         True
     """
+    image = _gray(image, "propose")
+    windows = sliding_windows(image.shape[0], image.shape[1], sizes, aspect_ratios, stride)
+    return windows[ink_filter(image, windows, threshold, min_ink)]
+
+
+def _gray(image, owner):
+    """``image`` as a (height, width) array; (H, W, 1) loses its channel axis; anything else is refused."""
     image = numpy.asarray(image)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
     if image.ndim != 2:
-        raise ValueError(f"propose: image must be (height, width) or (height, width, 1), received shape "
+        raise ValueError(f"{owner}: image must be (height, width) or (height, width, 1), received shape "
                          f"{image.shape}")
-    windows = sliding_windows(image.shape[0], image.shape[1], sizes, aspect_ratios, stride)
-    return windows[ink_filter(image, windows, threshold, min_ink)]
+    return image
