@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402  (after the thread settings)
 import torch  # noqa: E402
 
 from machine import cpu_model  # noqa: E402  benchmarks/machine.py, beside this script
-from nerve.ops import conv_kernels  # noqa: E402
+from nerve.ops import conv_kernels, cpu_products  # noqa: E402
 from nerve.ops.conv_utils import Window  # noqa: E402
 
 # name: (input size, in channels, filters, stride, padding, kernel size)
@@ -68,12 +68,12 @@ def sides(size, channels, filters, stride, padding, kernel):
         conv_kernels.weight_grad(x, gy, window, kept)
 
     def gemm_step():
-        direct = conv_kernels._direct_kernels, conv_kernels._direct_module
-        conv_kernels._direct_kernels = conv_kernels._direct_module = lambda *args: None
+        direct = conv_kernels._direct_kernels, cpu_products.direct_module
+        conv_kernels._direct_kernels = cpu_products.direct_module = lambda *args: None
         try:
             nerve_step()
         finally:
-            conv_kernels._direct_kernels, conv_kernels._direct_module = direct
+            conv_kernels._direct_kernels, cpu_products.direct_module = direct
 
     tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).requires_grad_(True)
     tw = torch.from_numpy(w2.reshape(kernel, kernel, channels, filters).transpose(3, 2, 0, 1).copy())

@@ -107,19 +107,24 @@ def sum_to(grad, shape):
 def sum_leading_axes(array, count):
     """Σ of ``array`` over its first ``count`` axes.
 
-    On a contiguous float32/float64 array this is one BLAS matrix-vector product,
-    ones(m) @ array.reshape(m, k): NumPy's own sum over leading axes runs an inner
-    loop only as long as the kept axes (a bias of 6 channels on (128, 28, 28, 6):
-    2 ms against 0.1 ms). Anything else (a broadcast view, which the reshape would
-    copy; integers; float16) goes to ``sum``.
+    On a contiguous array of k kept values per row this folds b rows into one before summing,
+    Σ_rows = Σ_b (Σ_{rows/b} array.reshape(rows/b, b·k)), b a power of two with b·k about 512:
+    NumPy's own sum over leading axes runs an inner loop only as long as the kept axes (a bias
+    of 6 channels on (128, 28, 28, 6): 1.2 ms, folded 0.15). Folding sums in a tree-like order
+    more accurate than one row after another. Not BLAS's ones @ array (0.33 against 0.43 ms on
+    (131072, 32)): OpenBLAS's threads busy-wait after it and take a core from nerve's own
+    (:mod:`nerve.ops.cpu_products`).
+    Anything else (a broadcast view, which the reshape would copy) goes to ``sum``.
     """
     kept = array.shape[count:]
-    if (count == array.ndim or not array.size or not array.flags.c_contiguous
-            or array.dtype.char not in ("f", "d")):   # dtype.name costs ~3 µs
+    if count == array.ndim or not array.size or not array.flags.c_contiguous:
         return array.sum(axis=tuple(range(count)))
-    xp = backend.array_module(array)
-    rows = array.size // math.prod(kept)
-    return (xp.ones(rows, dtype=array.dtype) @ array.reshape(rows, -1)).reshape(kept)
+    width = math.prod(kept)
+    rows = array.size // width
+    fold = 1
+    while fold * 2 * width <= 512 and rows % (fold * 2) == 0:
+        fold *= 2
+    return array.reshape(rows // fold, fold * width).sum(axis=0).reshape(fold, *kept).sum(axis=0)
 
 
 def _topological_order(root):

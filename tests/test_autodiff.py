@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -159,3 +161,17 @@ def test_gradients_handed_out_own_their_buffers():
     (gy,) = nerve.grad(ops.sum(y), [y])          # Sum's backward is a broadcast (read-only) view
     gy.data[...] *= 2
     np.testing.assert_array_equal(gy.data, np.full((2, 3), 2, "float32"))
+
+
+@pytest.mark.parametrize("shape,count", [((128, 28, 28, 6), 3), ((5, 3), 1), ((7, 5, 3), 1), ((6, 4, 600), 2),
+                                         ((12,), 1), ((3, 0, 2), 1)])
+def test_sum_leading_axes_is_the_sum(shape, count):
+    """The folded sum (rows paired up before summing) equals the float64 sum, to float32 rounding."""
+    from nerve.autodiff import sum_leading_axes
+    x = np.random.default_rng(0).random(shape, dtype=np.float32)
+    got = sum_leading_axes(x, count)
+    want = x.astype(np.float64).sum(axis=tuple(range(count)))
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=2e-6)
+    ints = np.arange(math.prod(shape)).reshape(shape)
+    np.testing.assert_array_equal(sum_leading_axes(ints, count), ints.sum(axis=tuple(range(count))))

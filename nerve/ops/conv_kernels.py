@@ -30,11 +30,12 @@ CuPy. For 2-D convolutions on NumPy arrays, when numba is installed, col2im runs
 compiled (:mod:`conv_numba`), and most float32 convolutions (:func:`_direct_kernels`)
 skip im2col altogether: the forward and the weight gradient run as a direct convolution
 (:mod:`conv_direct_numba`), the unit-stride input gradient through it as the convolution
-it equals, and the input gradient's remaining products through its 1x1 case (:func:`_matmul`).
-Those compiled kernels release Python's lock, so each call is cut into ranges of the batch (of
-rows for a product) run at once on the threads :mod:`cpu_threads` says (``OMP_NUM_THREADS``, else
-every core; one range for work under ``PIECE_MACS``). Each range's outputs are the same sums
-whatever the count; the weight gradient adds one partial sum per range.
+it equals, and the input gradient's remaining products through its 1x1 case
+(:func:`cpu_products.matmul`). Those compiled kernels release Python's lock, so each call is cut
+into ranges of the batch (of rows for a product) run at once on the threads :mod:`cpu_threads`
+says (``OMP_NUM_THREADS``, else every core; one range for work under its ``PIECE_MACS``). Each
+range's outputs are the same sums whatever the count; the weight gradient adds one partial sum
+per range.
 ``NERVE_NUMBA=0`` keeps the NumPy forms below, which are the reference.
 """
 
@@ -42,13 +43,11 @@ import itertools
 import math
 
 from .. import backend
-from . import compiled, cpu_threads
+from . import compiled, cpu_products, cpu_threads
 from .conv_utils import Window
 
 CHUNK_BYTES = 1 << 21          # size of one chunk's im2col matrix on the CPU
 KEEP_BYTES = 1 << 25           # the largest im2col matrix a forward keeps for the weight gradient
-PIECE_MACS = 1 << 22           # the least work (multiply-adds) worth a thread of its own
-SPANS_PER_THREAD = 4           # a thread slowed by other work takes fewer of them
 
 
 # ---- the three products ---------------------------------------------------------------
@@ -64,10 +63,10 @@ def forward(x, w2, window, keep_cols=False):
     batch, filters = x.shape[0], w2.shape[-1]
     direct = _direct_kernels(x, window, filters)
     if direct is not None:
-        x_pad, w_rows = _contiguous(padded(x, window)), _kernel_rows(w2, window)
+        x_pad, w_rows = cpu_products.contiguous(padded(x, window)), _kernel_rows(w2, window)
         y = xp.empty((batch, *window.out, filters), dtype=x.dtype)
-        _in_pieces(lambda n0, n1: direct.forward(x_pad[n0:n1], w_rows, y[n0:n1], *window.strides),
-                   batch, y.size * w2.shape[0])
+        cpu_threads.in_pieces(lambda n0, n1: direct.forward(x_pad[n0:n1], w_rows, y[n0:n1], *window.strides),
+                              batch, y.size * w2.shape[0])
         return y, (x_pad if keep_cols else None)
     if window.is_pointwise():
         cols = x.reshape(-1, x.shape[-1])
@@ -88,14 +87,14 @@ def weight_grad(x, gy, window, cols=None):
     filters = gy.shape[-1]
     direct = _direct_kernels(x, window, filters)
     if direct is not None:
-        x_pad = cols if cols is not None and cols.ndim == x.ndim else _contiguous(padded(x, window))
+        x_pad = cols if cols is not None and cols.ndim == x.ndim else cpu_products.contiguous(padded(x, window))
         shape = (window.kernel[0], window.kernel[1] * x.shape[-1], filters)
 
         def part(n0, n1):             # this range's share of the sum over the batch
             gw = backend.array_module(x).empty(shape, dtype=x.dtype)
             return direct.weight_grad(x_pad[n0:n1], gy[n0:n1], gw, *window.strides)
 
-        gw, *others = _in_pieces(part, x.shape[0], gy.size * shape[0] * shape[1])
+        gw, *others = cpu_threads.in_pieces(part, x.shape[0], gy.size * shape[0] * shape[1])
         for other in others:
             gw += other
         return gw.reshape(-1, filters)
@@ -123,7 +122,7 @@ def input_grad(gy, w2, window, channels):
     gy = _blas_ready(gy)
     batch, filters = gy.shape[0], gy.shape[-1]
     if window.is_pointwise():
-        return _matmul(gy.reshape(-1, filters), w2.T).reshape(batch, *window.spatial, channels)
+        return cpu_products.matmul(gy.reshape(-1, filters), w2.T).reshape(batch, *window.spatial, channels)
     if set(window.strides) == {1} and channels >= 16 and (channels >= filters or (
             _direct_kernels(gy, window, channels) is not None
             and math.prod(window.spatial) <= 1.25 * window.rows)):
@@ -137,11 +136,11 @@ def input_grad(gy, w2, window, channels):
             if buffer is None:
                 buffer = xp.empty((rows, w2.shape[0]), dtype=gy.dtype)
             gcols = buffer[:rows]
-            _matmul(gy[n0:n1].reshape(rows, filters), w2.T, out=gcols)
+            cpu_products.matmul(gy[n0:n1].reshape(rows, filters), w2.T, out=gcols)
             col2im(gcols, window, gx[n0:n1])
 
-    if _numba_kernels(gy, window) is not None and _direct_module(gy, w2.shape[0]) is not None:
-        _in_pieces(part, batch, gy.size * w2.shape[0])     # compiled products and col2im: no lock held
+    if _numba_kernels(gy, window) is not None and cpu_products.direct_module(gy, w2.shape[0]) is not None:
+        cpu_threads.in_pieces(part, batch, gy.size * w2.shape[0])     # compiled products and col2im: no lock held
     else:
         part(0, batch)
     return gx
@@ -184,15 +183,6 @@ def _chunks(x, window, channels, start=0, stop=None):
     else:
         step = stop - start
     return [(n0, min(n0 + step, stop)) for n0 in range(start, stop, max(step, 1))]
-
-
-def _in_pieces(task, batch, macs):
-    """[task(n0, n1)] over ranges of the batch, run at once on the CPU kernels' threads
-    (:mod:`cpu_threads`): SPANS_PER_THREAD ranges per thread, taken as threads come free; one
-    thread and one range when ``macs`` multiply-adds are too few to pay for a second (PIECE_MACS)."""
-    threads = cpu_threads.threads_for(batch, macs, PIECE_MACS)
-    spans = 1 if threads == 1 else min(batch, SPANS_PER_THREAD * threads)
-    return cpu_threads.run(task, cpu_threads.ranges(batch, spans), threads)
 
 
 # ---- im2col / col2im --------------------------------------------------------------------
@@ -309,36 +299,9 @@ def _direct_kernels(x, window, filters):
     it was slower."""
     if len(window.kernel) != 2 or set(window.dilation) != {1} or window.out[1] < 4:
         return None
-    return _direct_module(x, filters)
-
-
-def _direct_module(x, columns):
-    """:mod:`conv_direct_numba` for a product of ``x`` into ``columns`` outputs, or None."""
-    if columns < 4 or not isinstance(x, backend.ndarray) or x.dtype.char != "f":
-        return None
-    direct = compiled.kernels("conv_direct_numba")
-    return direct if direct is not None and direct.PAYS else None
-
-
-def _matmul(a, b, out=None):
-    """a @ b of 2-D arrays; float32 ones with at least 4 rows and columns go through the direct
-    convolution's 1x1 case, 2x the rate of NumPy's OpenBLAS (its AVX2 kernels on this CPU) at
-    the products of ResNet-20's stride-2 input gradients, e.g. (32768x32)@(32x144) 1.3 against
-    3.0 ms."""
-    direct = _direct_module(a, b.shape[1]) if a.shape[0] >= 4 and b.dtype == a.dtype else None
-    if direct is None:
-        return backend.array_module(a).matmul(a, b, out=out)
-    if out is None:
-        out = backend.array_module(a).empty((a.shape[0], b.shape[1]), dtype=a.dtype)
-    a, b = _contiguous(a), _contiguous(b)
-    _in_pieces(lambda r0, r1: direct.matmul(a[r0:r1], b, out[r0:r1]), a.shape[0], out.size * b.shape[0])
-    return out
-
-
-def _contiguous(array):
-    return backend.array_module(array).ascontiguousarray(array)
+    return cpu_products.direct_module(x, filters)
 
 
 def _kernel_rows(w2, window):
     """W₂ (ΠK·C, F) as (KH, KW·C, F), C-contiguous: one matrix per kernel row."""
-    return _contiguous(w2).reshape(window.kernel[0], -1, w2.shape[-1])
+    return cpu_products.contiguous(w2).reshape(window.kernel[0], -1, w2.shape[-1])

@@ -14,6 +14,9 @@ import itertools
 import os
 import threading
 
+PIECE_MACS = 1 << 22           # the least work (multiply-adds) worth a thread of its own
+SPANS_PER_THREAD = 4           # a thread slowed by other work takes fewer of them
+
 _state = threading.local()            # .inside: this thread is running a piece
 _pools = {}                           # workers -> ThreadPoolExecutor
 if hasattr(os, "register_at_fork"):   # a forked child has none of the parent's threads: new pools
@@ -35,6 +38,15 @@ def threads_for(items, work, min_work):
     if getattr(_state, "inside", False):
         return 1
     return max(1, min(count(), items, work // max(min_work, 1)))
+
+
+def in_pieces(task, items, macs):
+    """[task(i0, i1)] over ranges of ``items`` (a batch, the rows of a product), run at once on
+    :func:`count` threads: SPANS_PER_THREAD ranges per thread, taken as threads come free; one
+    thread and one range when ``macs`` multiply-adds are too few to pay for a second (PIECE_MACS)."""
+    threads = threads_for(items, macs, PIECE_MACS)
+    spans = 1 if threads == 1 else min(items, SPANS_PER_THREAD * threads)
+    return run(task, ranges(items, spans), threads)
 
 
 def ranges(items, parts):

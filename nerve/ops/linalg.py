@@ -15,6 +15,7 @@ re-exported here, so ``ops.linalg.svd`` is Keras's ``keras.ops.linalg.svd``.
 from .. import backend
 from ..autodiff import Function
 from ..tensor import as_tensor
+from . import cpu_products
 from .decompositions import cholesky, eigh, qr, svd
 from .norms import norm
 
@@ -26,7 +27,7 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a @ b
+        return cpu_products.matmul(a, b) if a.ndim == b.ndim == 2 else a @ b
 
     def backward(self, gy):
         a, b = self.a, self.b
@@ -40,6 +41,10 @@ class MatMul(Function):
         if b.ndim == 1:        # (..., m, k) @ (k) -> (..., m)
             ga = xp.expand_dims(gy, -1) * b if self.needs_grad[0] else None
             gb = (xp.swapaxes(a, -1, -2) @ xp.expand_dims(gy, -1))[..., 0] if self.needs_grad[1] else None
+            return ga, gb
+        if a.ndim == b.ndim == 2:
+            ga = cpu_products.matmul(gy, b.T) if self.needs_grad[0] else None
+            gb = cpu_products.matmul(a.T, gy) if self.needs_grad[1] else None
             return ga, gb
         ga = gy @ xp.swapaxes(b, -1, -2) if self.needs_grad[0] else None
         gb = xp.swapaxes(a, -1, -2) @ gy if self.needs_grad[1] else None

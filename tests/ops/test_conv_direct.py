@@ -9,7 +9,7 @@ import pytest
 
 import nerve
 from nerve import Tensor, ops
-from nerve.ops import conv_kernels, cpu_threads
+from nerve.ops import conv_kernels, cpu_products, cpu_threads
 from nerve.ops.conv_utils import Window
 
 pytest.importorskip("numba", reason="numba is not installed: only the NumPy path exists")
@@ -93,7 +93,44 @@ def test_matmul_is_the_product(monkeypatch, m, k, n):
     monkeypatch.setenv("NERVE_NUMBA", "1")
     a = R.standard_normal((m, k)).astype(np.float32)
     b = R.standard_normal((n, k)).astype(np.float32).T          # a transposed view, as W₂ᵀ
-    np.testing.assert_allclose(conv_kernels._matmul(a, b), a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(cpu_products.matmul(a, b), a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("x_shape", [(37, 64), (2, 9, 64), (3, 64)])
+def test_affine_and_matmul_on_the_direct_path_equal_the_numpy_path(monkeypatch, x_shape):
+    """Dense's fused affine map and ops.matmul of two matrices, values and all gradients, through
+    cpu_products (the direct kernel, 2 threads) and through NumPy's matmul (NERVE_NUMBA=0)."""
+    x = R.standard_normal(x_shape).astype(np.float32)
+    w = R.standard_normal((64, 20)).astype(np.float32)
+    b = R.standard_normal(20).astype(np.float32)
+    monkeypatch.setattr(cpu_threads, "PIECE_MACS", 1)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+
+    def run_both():
+        ts = [Tensor(v, requires_grad=True) for v in (x, w, b)]
+        y = ops.affine(*ts)
+        (y * y).sum().backward()
+        out = [y.numpy()] + [t.grad.numpy() for t in ts]
+        if len(x_shape) == 2:
+            a, k = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+            z = ops.matmul(a, k)
+            (z * z).sum().backward()
+            out += [z.numpy(), a.grad.numpy(), k.grad.numpy()]
+        return out
+
+    from nerve.ops import conv_direct_numba
+    calls = []
+    product = conv_direct_numba.matmul
+    monkeypatch.setattr(conv_direct_numba, "matmul", lambda *args: calls.append(1) or product(*args))
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    direct = run_both()
+    assert len(calls) >= 3 * (1 if len(x_shape) == 3 else 2)    # forward, dX, dW: ranges of rows
+    calls.clear()
+    monkeypatch.setenv("NERVE_NUMBA", "0")
+    numpy_path = run_both()
+    assert not calls
+    for got, want in zip(direct, numpy_path):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
 # (op, input shape, kernel shape, strides, padding): a direct forward, weight gradient and unit-stride
@@ -109,7 +146,7 @@ def test_threads_split_the_batch(monkeypatch, op, x_shape, w_shape, strides, pad
     x = R.standard_normal(x_shape).astype(np.float32)
     w = R.standard_normal(w_shape).astype(np.float32)
     monkeypatch.setenv("NERVE_NUMBA", "1")
-    monkeypatch.setattr(conv_kernels, "PIECE_MACS", 1)
+    monkeypatch.setattr(cpu_threads, "PIECE_MACS", 1)
     threads = []
 
     def threads_for(*args):                         # the real choice, recorded
