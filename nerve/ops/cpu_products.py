@@ -24,7 +24,10 @@ def matmul(a, b, out=None):
     if out is None:
         out = backend.array_module(a).empty((a.shape[0], b.shape[1]), dtype=a.dtype)
     a, b = contiguous(a), contiguous(b)
-    cpu_threads.in_pieces(lambda r0, r1: direct.matmul(a[r0:r1], b, out[r0:r1]), a.shape[0], out.size * b.shape[0])
+    # 2 ranges of rows per thread, not 4: each range reads all of b again (at 2 threads, median of 5:
+    # (128x4096)@(4096x256) 1.08 ms against 1.40; (128x256)@(256x4096) 0.82 against 1.25)
+    cpu_threads.in_pieces(lambda r0, r1: direct.matmul(a[r0:r1], b, out[r0:r1]), a.shape[0],
+                          out.size * b.shape[0], per_thread=2)
     return out
 
 

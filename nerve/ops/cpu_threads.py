@@ -40,12 +40,12 @@ def threads_for(items, work, min_work):
     return max(1, min(count(), items, work // max(min_work, 1)))
 
 
-def in_pieces(task, items, macs):
+def in_pieces(task, items, macs, per_thread=SPANS_PER_THREAD):
     """[task(i0, i1)] over ranges of ``items`` (a batch, the rows of a product), run at once on
-    :func:`count` threads: SPANS_PER_THREAD ranges per thread, taken as threads come free; one
+    :func:`count` threads: ``per_thread`` ranges per thread, taken as threads come free; one
     thread and one range when ``macs`` multiply-adds are too few to pay for a second (PIECE_MACS)."""
     threads = threads_for(items, macs, PIECE_MACS)
-    spans = 1 if threads == 1 else min(items, SPANS_PER_THREAD * threads)
+    spans = 1 if threads == 1 else min(items, per_thread * threads)
     return run(task, ranges(items, spans), threads)
 
 
