@@ -11,6 +11,7 @@ import math
 from .. import backend
 from ..autodiff import Function
 from ..tensor import Tensor, as_tensor
+from . import cpu_threads
 from .unary import _erf
 
 __all__ = [
@@ -98,11 +99,14 @@ class ReLU(Function):
     """y = max(x, 0);  dy/dx = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0)"""
 
     def forward(self, x):
-        self.y = backend.array_module(x).maximum(x, 0)
+        xp = backend.array_module(x)
+        self.y = cpu_threads.map_flat(lambda a, out: xp.maximum(a, 0, out=out), xp.empty_like(x), x)
         return self.y
 
     def backward(self, gy):
-        return (gy * (self.y > 0),)
+        xp = backend.array_module(gy)
+        relu_grad = lambda g, y, out: xp.multiply(g, y > 0, out=out)   # noqa: E731
+        return (cpu_threads.map_flat(relu_grad, xp.empty(gy.shape, gy.dtype), gy, self.y),)
 
 
 class ReLU6(Function):

@@ -1,7 +1,8 @@
 """The threads nerve's compiled CPU kernels run on, and the pool that runs them.
 
-A kernel compiled with ``nogil`` (numba) runs without Python's lock, so pieces of one
-operation (ranges of the batch) run at once on as many threads as :func:`count` says:
+A kernel compiled with ``nogil`` (numba), or a NumPy ufunc or copy on a large array, runs
+without Python's lock, so pieces of one operation (ranges of the batch, of a product's rows, of
+an elementwise op's elements) run at once on as many threads as :func:`count` says:
 ``OMP_NUM_THREADS``, as for NumPy's BLAS and PyTorch, else every core this process may run
 on. The calling thread and a small persistent pool take the pieces one after the other, so a
 thread slowed by other work on its core (another process, or NumPy's BLAS threads, which
@@ -14,8 +15,11 @@ import itertools
 import os
 import threading
 
+import numpy
+
 PIECE_MACS = 1 << 22           # the least work (multiply-adds) worth a thread of its own
 SPANS_PER_THREAD = 4           # a thread slowed by other work takes fewer of them
+ELEMENTS = 1 << 17             # the fewest elements an elementwise op splits across threads
 
 _state = threading.local()            # .inside: this thread is running a piece
 _pools = {}                           # workers -> ThreadPoolExecutor
@@ -40,13 +44,26 @@ def threads_for(items, work, min_work):
     return max(1, min(count(), items, work // max(min_work, 1)))
 
 
-def in_pieces(task, items, macs, per_thread=SPANS_PER_THREAD):
+def in_pieces(task, items, macs, per_thread=None, min_work=None):
     """[task(i0, i1)] over ranges of ``items`` (a batch, the rows of a product), run at once on
-    :func:`count` threads: ``per_thread`` ranges per thread, taken as threads come free; one
-    thread and one range when ``macs`` multiply-adds are too few to pay for a second (PIECE_MACS)."""
-    threads = threads_for(items, macs, PIECE_MACS)
-    spans = 1 if threads == 1 else min(items, per_thread * threads)
+    :func:`count` threads: ``per_thread`` ranges per thread (SPANS_PER_THREAD), taken as threads come
+    free; one thread and one range when ``macs`` multiply-adds are too few to pay for a second
+    (``min_work``, PIECE_MACS)."""
+    threads = threads_for(items, macs, PIECE_MACS if min_work is None else min_work)
+    spans = 1 if threads == 1 else min(items, (per_thread or SPANS_PER_THREAD) * threads)
     return run(task, ranges(items, spans), threads)
+
+
+def map_flat(fn, out, *arrays):
+    """``fn(*arrays, out)`` for an elementwise ``fn`` of same-sized arrays, over ranges of their
+    flattened elements on :func:`count` threads when all are C-contiguous NumPy arrays of at least
+    ELEMENTS elements (NumPy's ufuncs release Python's lock); returns ``out``."""
+    flats = [a.reshape(-1) for a in (*arrays, out)]
+    if not all(type(a) is numpy.ndarray and a.flags.c_contiguous and a.size == out.size for a in (*arrays, out)):
+        fn(*arrays, out)
+        return out
+    in_pieces(lambda i0, i1: fn(*(a[i0:i1] for a in flats)), out.size, out.size, per_thread=2, min_work=ELEMENTS)
+    return out
 
 
 def ranges(items, parts):
