@@ -7,7 +7,9 @@ passes over memory, where NumPy needs one pass per arithmetic step:
 * ``columns_*``: statistics per column over all rows (batch norm, channels last:
   rows = N·H·W, columns = C). Forward: one pass for μ and σ² (blocks of rows
   merged with Chan et al.'s formula, which is as stable as two passes) and one
-  for y. Backward: one pass for Σg and Σg·x̂, one for dx.
+  for y. Backward: one pass for Σg and Σg·x̂, one for dx. Each pass takes a range
+  of rows, so :mod:`normalization_compiled` runs ranges at once on nerve's threads
+  and merges the per-range sums.
 * ``rows_*``: statistics per row over its columns (layer norm: rows = the
   batch positions, columns = the normalized features). One pass each way.
 
@@ -27,24 +29,25 @@ _BLOCK = 256
 
 
 @numba.njit(**_JIT)
-def columns_forward(x, scale, offset, epsilon, y, mean, variance, rstd, scratch):
-    """μ, σ² per column of x (rows, cols); y = (x − μ)·rstd·γ + β, rstd = 1/√(σ² + ε). ``scratch``: (2, cols)."""
-    rows, cols = x.shape
+def columns_moments(x, start, stop, mean, m2, scratch):
+    """μ and M2 = Σ(x − μ)² per column over rows [start, stop) of x (rows, cols): blocks of _BLOCK
+    rows merged with Chan et al.'s formula. ``scratch``: (2, cols)."""
+    cols = x.shape[1]
     block_mean, block_m2 = scratch[0], scratch[1]
     mean[:] = 0
-    variance[:] = 0                         # holds M2 = Σ(x − μ)² until the end
+    m2[:] = 0
     seen = 0
-    for start in range(0, rows, _BLOCK):
-        stop = min(start + _BLOCK, rows)
-        count = stop - start
+    for first in range(start, stop, _BLOCK):
+        last = min(first + _BLOCK, stop)
+        count = last - first
         block_mean[:] = 0
         block_m2[:] = 0
-        for i in range(start, stop):
+        for i in range(first, last):
             for c in range(cols):
                 block_mean[c] += x[i, c]
         for c in range(cols):
             block_mean[c] /= count
-        for i in range(start, stop):
+        for i in range(first, last):
             for c in range(cols):
                 d = x[i, c] - block_mean[c]
                 block_m2[c] += d * d
@@ -52,41 +55,64 @@ def columns_forward(x, scale, offset, epsilon, y, mean, variance, rstd, scratch)
         for c in range(cols):
             delta = block_mean[c] - mean[c]
             mean[c] += delta * (count / total)
-            variance[c] += block_m2[c] + delta * delta * (seen * (count / total))
+            m2[c] += block_m2[c] + delta * delta * (seen * (count / total))
         seen = total
-    for c in range(cols):
-        variance[c] /= rows
-        rstd[c] = 1 / math.sqrt(variance[c] + epsilon)
-        block_m2[c] = rstd[c] * scale[c]        # reused: the slope k = γ·rstd
-    for i in range(rows):
-        for c in range(cols):
-            y[i, c] = (x[i, c] - mean[c]) * block_m2[c] + offset[c]
 
 
 @numba.njit(**_JIT)
-def columns_backward(g, x, mean, rstd, scale, gx, dscale, doffset, scratch):
-    """dβ = Σg, dγ = Σg·x̂ per column; dx = γ·rstd·(g − Σg/n − x̂·Σg·x̂/n). ``scratch``: (3, cols)."""
-    rows, cols = x.shape
-    block_g, block_gx, shift = scratch[0], scratch[1], scratch[2]
-    dscale[:] = 0
-    doffset[:] = 0
-    for start in range(0, rows, _BLOCK):       # block sums first: float32 stays accurate
+def columns_finish(m2, rows, epsilon, scale, variance, rstd, slope):
+    """σ² = M2/rows, rstd = 1/√(σ² + ε) and the slope k = γ·rstd per column."""
+    for c in range(m2.shape[0]):
+        variance[c] = m2[c] / rows
+        rstd[c] = 1 / math.sqrt(variance[c] + epsilon)
+        slope[c] = rstd[c] * scale[c]
+
+
+@numba.njit(**_JIT)
+def columns_apply(x, start, stop, mean, slope, offset, y):
+    """y = (x − μ)·k + β on rows [start, stop)."""
+    cols = x.shape[1]
+    for i in range(start, stop):
+        for c in range(cols):
+            y[i, c] = (x[i, c] - mean[c]) * slope[c] + offset[c]
+
+
+@numba.njit(**_JIT)
+def columns_grad_sums(g, x, mean, start, stop, sum_g, sum_gx, scratch):
+    """Σg and Σg·(x − μ) per column over rows [start, stop), in blocks of _BLOCK rows (float32 stays
+    accurate). ``scratch``: (2, cols)."""
+    cols = x.shape[1]
+    block_g, block_gx = scratch[0], scratch[1]
+    sum_g[:] = 0
+    sum_gx[:] = 0
+    for first in range(start, stop, _BLOCK):
         block_g[:] = 0
         block_gx[:] = 0
-        for i in range(start, min(start + _BLOCK, rows)):
+        for i in range(first, min(first + _BLOCK, stop)):
             for c in range(cols):
                 block_g[c] += g[i, c]
                 block_gx[c] += g[i, c] * (x[i, c] - mean[c])
         for c in range(cols):
-            doffset[c] += block_g[c]
-            dscale[c] += block_gx[c]
-    slope_g, slope_x = block_g, block_gx        # reused: dx = g·k + (x − μ)·k' + shift
-    for c in range(cols):
-        dscale[c] *= rstd[c]
+            sum_g[c] += block_g[c]
+            sum_gx[c] += block_gx[c]
+
+
+@numba.njit(**_JIT)
+def columns_grad_finish(sum_g, sum_gx, rstd, scale, rows, dscale, doffset, slope_g, slope_x, shift):
+    """dβ = Σg, dγ = Σg·x̂, and dx's per-column terms: dx = g·k + (x − μ)·k' + shift."""
+    for c in range(sum_g.shape[0]):
+        doffset[c] = sum_g[c]
+        dscale[c] = sum_gx[c] * rstd[c]
         slope_g[c] = scale[c] * rstd[c]
         slope_x[c] = -slope_g[c] * rstd[c] * dscale[c] / rows
         shift[c] = -slope_g[c] * doffset[c] / rows
-    for i in range(rows):
+
+
+@numba.njit(**_JIT)
+def columns_grad_apply(g, x, mean, slope_g, slope_x, shift, gx, start, stop):
+    """dx = γ·rstd·(g − Σg/n − x̂·Σg·x̂/n) = g·k + (x − μ)·k' + shift on rows [start, stop)."""
+    cols = x.shape[1]
+    for i in range(start, stop):
         for c in range(cols):
             gx[i, c] = g[i, c] * slope_g[c] + (x[i, c] - mean[c]) * slope_x[c] + shift[c]
 

@@ -291,7 +291,38 @@ def test_compiled_kernels_are_used_for_channels_last_batch_norm_and_layer_norm(m
     ops.fused_batch_normalization(x, np.ones(4, np.float32), None)[0].sum().backward()
     ops.layer_normalization(x, None, np.zeros((3, 4), np.float32), axis=(1, 2)).sum().backward()
     ops.fused_batch_normalization(x, None, None, axis=1)[0].sum().backward()     # channels not last: NumPy
-    assert [c for c in calls if "_" in c] == ["columns_forward", "columns_backward", "rows_forward", "rows_backward"]
+    assert [c for c in calls if "_" in c] == ["columns_moments", "columns_finish", "columns_apply",
+                                              "columns_grad_sums", "columns_grad_finish", "columns_grad_apply",
+                                              "rows_forward", "rows_backward"]
+
+
+@pytest.mark.parametrize("threads", ["2", "3"])
+def test_compiled_batch_norm_on_threads_equals_one_thread(monkeypatch, threads):
+    """Batch norm's compiled passes on ranges of rows at once (moments merged across ranges, gradient
+    sums added) give the one-thread values to float32 rounding, and the float64 reference."""
+    pytest.importorskip("numba", reason="numba is not installed: compiled kernels not tested")
+    from nerve.ops import cpu_threads
+    monkeypatch.setenv("NERVE_NUMBA", "1")
+    monkeypatch.setattr(cpu_threads, "ELEMENTS", 1)
+    x = (rnd(7, 9, 11, 5) * 3 + 50).astype(np.float32)      # 693 rows: ranges across 256-row blocks
+    gamma, beta = rnd(5).astype(np.float32), rnd(5).astype(np.float32)
+    gy = rnd(7, 9, 11, 5).astype(np.float32)
+
+    def run():
+        ts = [Tensor(v, requires_grad=True) for v in (x, gamma, beta)]
+        y, mean, var = ops.fused_batch_normalization(*ts, epsilon=1e-3)
+        (y * Tensor(gy)).sum().backward()
+        return [y.numpy(), mean.numpy(), var.numpy()] + [t.grad.numpy() for t in ts]
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    one = run()
+    monkeypatch.setenv("OMP_NUM_THREADS", threads)
+    many = run()
+    for got, want in zip(many, one):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(many[1].reshape(-1), x64.mean(axis=(0, 1, 2)), rtol=1e-6)
+    np.testing.assert_allclose(many[2].reshape(-1), x64.var(axis=(0, 1, 2)), rtol=1e-4)
 
 
 def test_batch_norm_of_a_large_mean_keeps_its_precision(kernels):
