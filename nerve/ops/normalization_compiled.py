@@ -1,5 +1,5 @@
 """The compiled CPU path of :class:`~nerve.ops.normalization.Normalize`: batch norm with the channels
-last and layer norm over the trailing axes, as one numba kernel each way (:mod:`normalization_numba`).
+last and layer norm over the trailing axes, as numba kernels (:mod:`normalization_numba`).
 
 Same formulas as ``Normalize`` (see :mod:`normalization`); two passes each way for batch norm (each
 on ranges of rows at once, on nerve's threads), one for layer norm, and nothing kept but x and
@@ -102,7 +102,8 @@ def _columns_forward(kernels, x, scale, offset, epsilon, y, mean, variance, rstd
         kernels.columns_moments(x, r0, r1, part_mean, part_m2, xp.empty((2, cols), x.dtype))
         return r1 - r0, part_mean, part_m2
 
-    (seen, mean[:], m2), *others = _by_ranges(moments, x, per_thread=1)
+    (seen, first_mean, m2), *others = _by_ranges(moments, x, per_thread=1)
+    mean[:] = first_mean
     for count, part_mean, part_m2 in others:
         total = seen + count
         delta = part_mean - mean
