@@ -40,8 +40,8 @@ register("resnet50", ResNet50, "ResNet-50 (He et al. 2016), Keras's layers and n
 register("resnet101", ResNet101, "ResNet-101 (He et al. 2016), Keras's layers and names: 44,707,176 params")
 # CIFAR ResNets: SGD momentum 0.9, cosine decay, pad-4 crop + flip; weight decay is decoupled
 # (w <- w - lr*wd*w), so 5e-3 matches PyTorch's coupled 5e-4 under momentum 0.9 (x 1/(1-0.9)).
-# Not yet measured to the paper's accuracy on this box (see README).
-_CIFAR_RECIPE = {"epochs": 30, "batch_size": 128, "optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
+# ResNet-20 on the JPEG mirror: 88.34% after 80 epochs, 86.76% after 30 (README); the paper's 91.25% not reached.
+_CIFAR_RECIPE = {"epochs": 80, "batch_size": 128, "optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
                  "weight_decay": 5e-3, "augment": True}
 register("resnet20", ResNet20, "ResNet-20 for CIFAR (He et al. 2016 sec. 4.2), option A shortcuts (identity "
          "+ zero padding): 269,722 trainable params", recipe=_CIFAR_RECIPE)
