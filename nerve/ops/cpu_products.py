@@ -7,7 +7,7 @@ ranges of rows on the threads of :mod:`cpu_threads`, where it was measured faste
 OpenBLAS (its AVX2 kernels on this AMD CPU): 2x at ResNet-20's input-gradient products, e.g.
 (32768x32)@(32x144) 1.3 against 3.0 ms. It also keeps OpenBLAS's own threads asleep: they
 busy-wait about 0.1 s after each threaded product, and took a core from the convolutions' threads
-(a VGG-style training step at 2 threads: 127 ms with OpenBLAS products, 87 without; issue 13).
+(a VGG-style training step at 2 threads: 127 ms with OpenBLAS products, 84 with these; issue 13).
 Everything else (float64, CuPy, small or batched products, a CPU without AVX-512, no numba,
 ``NERVE_NUMBA=0``) goes to the array module's matmul, which is the reference.
 """

@@ -1,7 +1,7 @@
 """Neural-network ops (keras.ops.nn): the fused affine map of Dense here; the convolution
 family lives in :mod:`convolution`."""
 
-from ..autodiff import Function
+from ..autodiff import Function, sum_leading_axes
 from ..tensor import as_tensor
 from . import cpu_products
 from .convolution import conv, conv_transpose, depthwise_conv, separable_conv
@@ -33,7 +33,7 @@ class Affine(Function):
         gy2 = gy.reshape(-1, gy.shape[-1])
         gx = cpu_products.matmul(gy2, kernel.T).reshape(x.shape) if self.needs_grad[0] else None
         gw = cpu_products.matmul(x.reshape(-1, x.shape[-1]).T, gy2) if self.needs_grad[1] else None
-        gb = gy2.sum(axis=0) if self.needs_grad[2] else None
+        gb = sum_leading_axes(gy2, 1) if self.needs_grad[2] else None
         return gx, gw, gb
 
 
